@@ -1,0 +1,57 @@
+# Furrow's tasks. Every target installs what it needs first; `make help` lists them.
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+# Node 24 comes from the node@24 devDependency: put node_modules/.bin first on PATH.
+export PATH := $(CURDIR)/node_modules/.bin:$(CURDIR)/bin:$(PATH)
+CLUSTER := test/cluster
+KUBECONFIG ?= $(CURDIR)/.cluster/kubeconfig
+export KUBECONFIG
+NODE_TEST := node --test --test-reporter=spec
+
+.PHONY: help install tools build typecheck lint format crds test test-unit test-e2e \
+        cluster-up cluster-down cluster-status run
+
+help: ## list the targets
+	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund
+
+install: node_modules/.package-lock.json tools ## npm ci, kubectl and helm
+
+tools: node_modules/.package-lock.json
+	@$(CLUSTER)/install-tools.sh
+
+build: install ## compile TypeScript to dist/ (for the container image)
+	npm run --silent build
+
+typecheck: install
+	npm run --silent typecheck
+
+lint: install typecheck ## typescript-eslint, prettier, shellcheck-free bash -n on scripts
+	npx eslint .
+	npx prettier --check .
+	@for f in $(CLUSTER)/*.sh $(CLUSTER)/kwok/*.sh test/kind/*.sh .ci/run; do bash -n "$$f"; done
+
+format: install ## rewrite files with prettier
+	npx prettier --write .
+
+test: lint test-unit test-e2e ## every test: lint, unit, end to end on the local cluster
+
+test-unit: install ## unit tests (pure functions, no cluster)
+	$(NODE_TEST) 'test/unit/**/*.test.ts'
+
+# One cluster per run: the global setup starts the local cluster (or reuses a running one, or
+# uses FURROW_E2E_KUBECONFIG) and stops only what it started, also when tests fail.
+test-e2e: install ## end-to-end tests against the local cluster
+	$(NODE_TEST) --test-concurrency=1 --test-timeout=600000 \
+	  --test-global-setup=test/e2e/global-setup.ts 'test/e2e/**/*.test.ts'
+
+cluster-up: tools ## build (or reuse) and start the local cluster; prints the kubeconfig path
+	@$(CLUSTER)/up.sh
+
+cluster-down: ## stop every local cluster process and remove its state
+	@$(CLUSTER)/down.sh
+
+cluster-status: ## show which local cluster processes run
+	@$(CLUSTER)/status.sh

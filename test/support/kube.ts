@@ -1,0 +1,99 @@
+// Helpers the end-to-end tests share: clients for the cluster under test, a namespace per
+// test that is removed afterwards, kubectl, and polling with a clear failure message.
+import { spawnSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
+import type { TestContext } from 'node:test';
+import * as k8s from '@kubernetes/client-node';
+import { kubectlPath, localKubeconfig } from './paths.ts';
+
+export function kubeconfigPath(): string {
+  return process.env.FURROW_E2E_KUBECONFIG ?? process.env.KUBECONFIG ?? localKubeconfig;
+}
+
+let cachedConfig: k8s.KubeConfig | undefined;
+export function kubeConfig(): k8s.KubeConfig {
+  if (!cachedConfig) {
+    cachedConfig = new k8s.KubeConfig();
+    cachedConfig.loadFromFile(kubeconfigPath());
+  }
+  return cachedConfig;
+}
+
+export const core = (): k8s.CoreV1Api => kubeConfig().makeApiClient(k8s.CoreV1Api);
+export const batch = (): k8s.BatchV1Api => kubeConfig().makeApiClient(k8s.BatchV1Api);
+export const custom = (): k8s.CustomObjectsApi => kubeConfig().makeApiClient(k8s.CustomObjectsApi);
+
+/** A short random suffix for names that must not collide between runs. */
+export function suffix(): string {
+  return randomBytes(3).toString('hex');
+}
+
+/** Creates a namespace for one test and deletes it (without waiting) when the test ends. */
+export async function testNamespace(t: TestContext, prefix: string): Promise<string> {
+  const name = `e2e-${prefix}-${suffix()}`;
+  await core().createNamespace({ body: { metadata: { name, labels: { 'furrow.dev/e2e': 'true' } } } });
+  t.after(async () => {
+    await core()
+      .deleteNamespace({ name })
+      .catch(() => undefined);
+  });
+  // Pods are refused until the service-account controller has made the default account.
+  await waitFor(`default service account in ${name}`, async () =>
+    core()
+      .readNamespacedServiceAccount({ name: 'default', namespace: name })
+      .catch(() => undefined),
+  );
+  return name;
+}
+
+export interface WaitOptions {
+  timeoutMs?: number;
+  intervalMs?: number;
+}
+
+/**
+ * Polls `probe` until it returns something other than undefined or false, and returns that.
+ * On timeout, fails with `what` and the last error the probe threw, if any.
+ */
+export async function waitFor<T>(
+  what: string,
+  probe: () => Promise<T | undefined | false>,
+  { timeoutMs = 30_000, intervalMs = 200 }: WaitOptions = {},
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let lastError: unknown;
+  for (;;) {
+    try {
+      const value = await probe();
+      if (value !== undefined && value !== false) return value;
+    } catch (err) {
+      lastError = err;
+    }
+    if (Date.now() > deadline) {
+      const detail = lastError instanceof Error ? `: last error ${lastError.message}` : '';
+      throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${detail}`);
+    }
+    await new Promise((resolve) => setTimeout(resolve, intervalMs));
+  }
+}
+
+export interface KubectlResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs the repository's kubectl against the cluster under test. Never throws on exit codes. */
+export function kubectl(args: string[], input?: string): KubectlResult {
+  const result = spawnSync(kubectlPath, ['--kubeconfig', kubeconfigPath(), ...args], {
+    input,
+    encoding: 'utf8',
+    timeout: 60_000,
+  });
+  return { code: result.status ?? -1, stdout: result.stdout, stderr: result.stderr };
+}
+
+/** The HTTP status of a client-node ApiException, or undefined for other errors. */
+export function statusCode(err: unknown): number | undefined {
+  return err instanceof k8s.ApiException ? err.code : undefined;
+}
