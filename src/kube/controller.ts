@@ -1,0 +1,124 @@
+// Runs a reconciler over a work queue: a bounded number of workers, one reconcile per key at
+// a time, per-key exponential backoff on errors, the server's Retry-After honoured, and an
+// orderly stop. The shape of controller-runtime's controller, without the framework.
+import { randomBytes } from 'node:crypto';
+import type { BackoffPolicy } from './backoff.ts';
+import { describeError, retryAfterMs } from './errors.ts';
+import { WorkQueue } from './workqueue.ts';
+import type { Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+
+export interface ReconcileResult {
+  /** Reconcile this key again after this long even if nothing changes (a deadline, a backoff). */
+  requeueAfterMs?: number;
+}
+
+export interface ReconcileContext {
+  /** Logger carrying the reconcile's id; reconcilers add the object's kind, namespace, name. */
+  log: Logger;
+  /** Attempts so far that ended in an error (0 on the first try). */
+  retries: number;
+}
+
+export type Reconcile = (key: string, ctx: ReconcileContext) => Promise<ReconcileResult | undefined>;
+
+export interface ControllerOptions {
+  name: string;
+  reconcile: Reconcile;
+  workers: number;
+  backoff: BackoffPolicy;
+  logger: Logger;
+  metrics: Metrics;
+}
+
+export class Controller {
+  readonly name: string;
+  readonly queue: WorkQueue;
+  private readonly options: ControllerOptions;
+  private readonly log: Logger;
+  private workers: Promise<void>[] = [];
+
+  constructor(options: ControllerOptions) {
+    this.options = options;
+    this.name = options.name;
+    this.log = options.logger.child({ controller: options.name });
+    const m = options.metrics;
+    const labels = { controller: options.name };
+    this.queue = new WorkQueue(options.backoff, {
+      added: () => m.queueAdds.inc(labels),
+      depth: (n) => m.queueDepth.set(labels, n),
+      waited: (s) => m.queueWait.observe(labels, s),
+      retried: () => m.queueRetries.inc(labels),
+    });
+  }
+
+  enqueue(key: string): void {
+    this.queue.add(key);
+  }
+
+  start(): void {
+    if (this.workers.length > 0) return;
+    for (let i = 0; i < this.options.workers; i++) this.workers.push(this.work());
+  }
+
+  /**
+   * Stops handing out keys and waits for in-flight reconciles, at most `deadlineMs`. Returns
+   * true when all finished in time (the rest are abandoned: their effects are idempotent, and
+   * the next leader reconciles them again).
+   */
+  async stop(deadlineMs: number): Promise<boolean> {
+    this.queue.shutDown();
+    let timer: NodeJS.Timeout | undefined;
+    const deadline = new Promise<false>((resolve) => {
+      timer = setTimeout(() => resolve(false), deadlineMs);
+    });
+    const finished = Promise.all(this.workers).then(() => true as const);
+    const inTime = await Promise.race([finished, deadline]);
+    clearTimeout(timer);
+    return inTime;
+  }
+
+  private async work(): Promise<void> {
+    for (;;) {
+      const key = await this.queue.get();
+      if (key === undefined) return;
+      await this.process(key);
+    }
+  }
+
+  private async process(key: string): Promise<void> {
+    const { metrics } = this.options;
+    const labels = { controller: this.name };
+    const reconcileID = randomBytes(4).toString('hex');
+    const log = this.log.child({ reconcileID });
+    const stopTimer = metrics.reconcileDuration.startTimer(labels);
+    try {
+      const result = await this.options.reconcile(key, { log, retries: this.queue.retries(key) });
+      this.queue.forget(key);
+      if (result?.requeueAfterMs !== undefined) {
+        this.queue.addAfter(key, result.requeueAfterMs);
+        metrics.reconciles.inc({ ...labels, result: 'requeue' });
+      } else {
+        metrics.reconciles.inc({ ...labels, result: 'success' });
+      }
+    } catch (err) {
+      metrics.reconciles.inc({ ...labels, result: 'error' });
+      metrics.reconcileErrors.inc(labels);
+      const serverDelay = retryAfterMs(err);
+      if (serverDelay !== undefined) {
+        this.queue.addAfter(key, serverDelay);
+      } else {
+        this.queue.addRateLimited(key);
+      }
+      log.warn('reconcile failed; will retry', {
+        key,
+        error: describeError(err),
+        retries: this.queue.retries(key),
+        retryAfterMs: serverDelay,
+      });
+    } finally {
+      stopTimer();
+      this.queue.done(key);
+    }
+  }
+}
