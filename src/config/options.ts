@@ -1,0 +1,345 @@
+// The operator's configuration: every option once, with its flag, environment variable,
+// default and help text. parseOptions is pure (argv and env in, options or an error out), so a
+// wrong option is a clear error at start-up, and --help documents exactly what is parsed.
+import { parseDuration } from '../resources/duration.ts';
+import { isLogLevel, type LogFormat, type LogLevel } from '../observability/logger.ts';
+
+export interface Options {
+  kubeconfig: string | undefined;
+  namespaces: string[];
+  workers: number;
+  metricsPort: number;
+  healthPort: number;
+  bindAddress: string;
+  logLevel: LogLevel;
+  logFormat: LogFormat;
+  leaderElect: boolean;
+  leaseName: string;
+  leaseNamespace: string;
+  leaseDurationMs: number;
+  renewDeadlineMs: number;
+  retryPeriodMs: number;
+  defaultTtlSeconds: number | undefined;
+  defaultPendingTimeoutMs: number;
+  gitImage: string;
+  kubeApiQps: number;
+  kubeApiBurst: number;
+  requestTimeoutMs: number;
+  resyncPeriodMs: number;
+  shutdownTimeoutMs: number;
+  maxInfrastructureRetries: number;
+  instance: string;
+}
+
+type Kind = 'string' | 'integer' | 'port' | 'boolean' | 'duration' | 'list' | 'loglevel' | 'logformat';
+
+interface Definition {
+  key: keyof Options;
+  flag: string;
+  kind: Kind;
+  help: string;
+  /** Default as it would be written on the command line; undefined = unset. */
+  default?: string;
+  min?: number;
+}
+
+const definitions: Definition[] = [
+  {
+    key: 'kubeconfig',
+    flag: 'kubeconfig',
+    kind: 'string',
+    help: 'kubeconfig file; default $KUBECONFIG, ~/.kube/config, then in-cluster',
+  },
+  {
+    key: 'namespaces',
+    flag: 'namespaces',
+    kind: 'list',
+    default: '',
+    help: 'comma-separated namespaces whose PipelineRuns to reconcile; empty = all',
+  },
+  {
+    key: 'workers',
+    flag: 'workers',
+    kind: 'integer',
+    default: '8',
+    min: 1,
+    help: 'concurrent reconciles per controller',
+  },
+  {
+    key: 'metricsPort',
+    flag: 'metrics-port',
+    kind: 'port',
+    default: '8080',
+    help: 'port of /metrics (0 disables)',
+  },
+  {
+    key: 'healthPort',
+    flag: 'health-port',
+    kind: 'port',
+    default: '8081',
+    help: 'port of /healthz, /readyz and /loglevel (0 disables)',
+  },
+  {
+    key: 'bindAddress',
+    flag: 'bind-address',
+    kind: 'string',
+    default: '0.0.0.0',
+    help: 'address the metrics and health servers listen on',
+  },
+  {
+    key: 'logLevel',
+    flag: 'log-level',
+    kind: 'loglevel',
+    default: 'info',
+    help: 'error, warn, info or debug (changeable at run time: PUT /loglevel)',
+  },
+  {
+    key: 'logFormat',
+    flag: 'log-format',
+    kind: 'logformat',
+    help: 'json or text; default text on a terminal, json otherwise',
+  },
+  {
+    key: 'leaderElect',
+    flag: 'leader-elect',
+    kind: 'boolean',
+    default: 'false',
+    help: 'elect a leader through a Lease so only one replica reconciles',
+  },
+  {
+    key: 'leaseName',
+    flag: 'lease-name',
+    kind: 'string',
+    default: 'furrow-operator',
+    help: 'name of the leader election Lease',
+  },
+  {
+    key: 'leaseNamespace',
+    flag: 'lease-namespace',
+    kind: 'string',
+    default: 'default',
+    help: 'namespace of the leader election Lease (in a pod: its own namespace)',
+  },
+  {
+    key: 'leaseDurationMs',
+    flag: 'lease-duration',
+    kind: 'duration',
+    default: '15s',
+    help: 'how long a Lease holds without renewal; a standby takes over after it',
+  },
+  {
+    key: 'renewDeadlineMs',
+    flag: 'renew-deadline',
+    kind: 'duration',
+    default: '10s',
+    help: 'a leader that cannot renew within this stops reconciling',
+  },
+  {
+    key: 'retryPeriodMs',
+    flag: 'retry-period',
+    kind: 'duration',
+    default: '2s',
+    help: 'how often to try to acquire or renew the Lease',
+  },
+  {
+    key: 'defaultTtlSeconds',
+    flag: 'default-ttl',
+    kind: 'duration',
+    help: 'delete finished runs after this long, unless the run or its pool says otherwise; unset = keep',
+  },
+  {
+    key: 'defaultPendingTimeoutMs',
+    flag: 'default-pending-timeout',
+    kind: 'duration',
+    default: '10m',
+    help: 'fail an attempt whose pod cannot be scheduled or pull its image for this long, unless the pool says otherwise',
+  },
+  {
+    key: 'gitImage',
+    flag: 'git-image',
+    kind: 'string',
+    default: 'docker.io/alpine/git:2.49.1',
+    help: 'image of the container that checks out source.git',
+  },
+  {
+    key: 'kubeApiQps',
+    flag: 'kube-api-qps',
+    kind: 'integer',
+    default: '200',
+    min: 1,
+    help: 'sustained API requests a second (client-side limit)',
+  },
+  {
+    key: 'kubeApiBurst',
+    flag: 'kube-api-burst',
+    kind: 'integer',
+    default: '400',
+    min: 1,
+    help: 'API request burst above --kube-api-qps',
+  },
+  {
+    key: 'requestTimeoutMs',
+    flag: 'request-timeout',
+    kind: 'duration',
+    default: '30s',
+    help: 'abort an API request (not a watch) that takes longer',
+  },
+  {
+    key: 'resyncPeriodMs',
+    flag: 'resync-period',
+    kind: 'duration',
+    default: '10m',
+    help: 'requeue every live run this often, even without events',
+  },
+  {
+    key: 'shutdownTimeoutMs',
+    flag: 'shutdown-timeout',
+    kind: 'duration',
+    default: '8s',
+    help: 'on SIGTERM, wait this long for in-flight reconciles',
+  },
+  {
+    key: 'maxInfrastructureRetries',
+    flag: 'max-infrastructure-retries',
+    kind: 'integer',
+    default: '5',
+    min: 0,
+    help: 'new attempts after infrastructure failures (pod deleted, evicted, node gone), not counted against retries.limit',
+  },
+  {
+    key: 'instance',
+    flag: 'instance',
+    kind: 'string',
+    help: 'this process’s identity in the Lease and Events; default $POD_NAME or the host name',
+  },
+];
+
+export class OptionsError extends Error {}
+
+export interface Parsed {
+  options: Options;
+  help: boolean;
+}
+
+/** Parses argv (without node and script) with FURROW_* environment variables as fallbacks. */
+export function parseOptions(
+  argv: string[],
+  env: Record<string, string | undefined>,
+  defaults: { isTTY: boolean; hostname: string },
+): Parsed {
+  const given = new Map<string, string>();
+  let help = false;
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i] ?? '';
+    if (arg === '--help' || arg === '-h') {
+      help = true;
+      continue;
+    }
+    if (!arg.startsWith('--'))
+      throw new OptionsError(`unexpected argument "${arg}" (options start with --; see --help)`);
+    const eq = arg.indexOf('=');
+    let name = eq > 0 ? arg.slice(2, eq) : arg.slice(2);
+    let value: string | undefined = eq > 0 ? arg.slice(eq + 1) : undefined;
+    let def = definitions.find((d) => d.flag === name);
+    if (!def && name.startsWith('no-')) {
+      def = definitions.find((d) => d.flag === name.slice(3) && d.kind === 'boolean');
+      if (def) {
+        name = def.flag;
+        value = 'false';
+      }
+    }
+    if (!def) throw new OptionsError(`unknown option --${name} (see --help)`);
+    if (value === undefined) {
+      if (def.kind === 'boolean') value = 'true';
+      else {
+        const next = argv[i + 1];
+        if (next === undefined || next.startsWith('--')) throw new OptionsError(`--${name} needs a value`);
+        value = next;
+        i++;
+      }
+    }
+    given.set(def.flag, value);
+  }
+
+  const options: Record<string, unknown> = {};
+  for (const def of definitions) {
+    const envName = envVar(def.flag);
+    const raw = given.get(def.flag) ?? env[envName] ?? def.default;
+    const source = given.has(def.flag)
+      ? `--${def.flag}`
+      : env[envName] !== undefined
+        ? envName
+        : `--${def.flag} default`;
+    options[def.key] = raw === undefined ? undefined : convert(def, raw, source);
+  }
+  options.logFormat ??= defaults.isTTY ? 'text' : 'json';
+  options.instance ??= env.POD_NAME ?? defaults.hostname;
+  const result = options as unknown as Options;
+  if (result.renewDeadlineMs >= result.leaseDurationMs) {
+    throw new OptionsError('--renew-deadline must be shorter than --lease-duration');
+  }
+  if (result.retryPeriodMs >= result.renewDeadlineMs) {
+    throw new OptionsError('--retry-period must be shorter than --renew-deadline');
+  }
+  if (result.kubeApiBurst < result.kubeApiQps)
+    throw new OptionsError('--kube-api-burst must be at least --kube-api-qps');
+  return { options: result, help };
+}
+
+function envVar(flag: string): string {
+  return `FURROW_${flag.toUpperCase().replaceAll('-', '_')}`;
+}
+
+function convert(def: Definition, raw: string, source: string): unknown {
+  const fail = (why: string): never => {
+    throw new OptionsError(`${source}: ${why} (got "${raw}")`);
+  };
+  switch (def.kind) {
+    case 'string':
+      return raw;
+    case 'list':
+      return raw
+        .split(',')
+        .map((s) => s.trim())
+        .filter(Boolean);
+    case 'boolean':
+      if (['true', '1', 'yes'].includes(raw)) return true;
+      if (['false', '0', 'no'].includes(raw)) return false;
+      return fail('must be true or false');
+    case 'integer':
+    case 'port': {
+      if (!/^\d+$/.test(raw)) return fail('must be a whole number');
+      const n = Number(raw);
+      if (def.kind === 'port' && n > 65535) return fail('must be a port number, 0-65535');
+      if (def.min !== undefined && n < def.min) return fail(`must be at least ${def.min}`);
+      return n;
+    }
+    case 'duration': {
+      const ms = parseDuration(raw);
+      if (ms === undefined) return fail('must be a duration such as 90s, 10m or 1h');
+      return def.key === 'defaultTtlSeconds' ? Math.round(ms / 1000) : ms;
+    }
+    case 'loglevel':
+      return isLogLevel(raw) ? raw : fail('must be error, warn, info or debug');
+    case 'logformat':
+      return raw === 'json' || raw === 'text' ? raw : fail('must be json or text');
+  }
+}
+
+export function helpText(): string {
+  const lines = [
+    'Usage: furrow-operator [options]',
+    '',
+    'Runs Furrow: reconciles PipelineRuns into runner pods on NodePools of tainted nodes.',
+    'Every option can also be set through the environment variable shown.',
+    '',
+  ];
+  for (const def of definitions) {
+    const value = def.kind === 'boolean' ? '' : ` <${def.kind === 'list' ? 'a,b' : def.kind}>`;
+    lines.push(`  --${def.flag}${value}`);
+    const dflt = def.default === undefined || def.default === '' ? '' : ` (default ${def.default})`;
+    lines.push(`      ${def.help}${dflt}. Env: ${envVar(def.flag)}`);
+  }
+  lines.push('  -h, --help', '      show this help');
+  return lines.join('\n');
+}

@@ -1,0 +1,76 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { OptionsError, helpText, parseOptions } from '../../../src/config/options.ts';
+
+const defaults = { isTTY: false, hostname: 'host-1' };
+const parse = (argv: string[], env: Record<string, string> = {}) => parseOptions(argv, env, defaults).options;
+
+test('defaults need no flags', () => {
+  const o = parse([]);
+  assert.equal(o.workers, 8);
+  assert.deepEqual(o.namespaces, []);
+  assert.equal(o.leaderElect, false);
+  assert.equal(o.leaseDurationMs, 15_000);
+  assert.equal(o.logFormat, 'json');
+  assert.equal(o.instance, 'host-1');
+  assert.equal(o.defaultTtlSeconds, undefined);
+  assert.equal(o.kubeconfig, undefined);
+});
+
+test('flags, --flag=value, --no-flag and environment variables', () => {
+  const o = parse(
+    ['--workers', '3', '--namespaces=a, b', '--leader-elect', '--default-ttl', '1h', '--log-level=debug'],
+    { FURROW_METRICS_PORT: '9090', FURROW_WORKERS: '99', POD_NAME: 'furrow-abc' },
+  );
+  assert.equal(o.workers, 3, 'a flag beats the environment');
+  assert.deepEqual(o.namespaces, ['a', 'b']);
+  assert.equal(o.leaderElect, true);
+  assert.equal(o.defaultTtlSeconds, 3600);
+  assert.equal(o.logLevel, 'debug');
+  assert.equal(o.metricsPort, 9090);
+  assert.equal(o.instance, 'furrow-abc');
+  assert.equal(parse(['--leader-elect', '--no-leader-elect']).leaderElect, false);
+});
+
+test('a wrong option is a clear error naming it', () => {
+  const cases: [string[], Record<string, string>, RegExp][] = [
+    [['--workers', 'many'], {}, /--workers: must be a whole number \(got "many"\)/],
+    [['--workers', '0'], {}, /--workers: must be at least 1/],
+    [['--metrics-port', '70000'], {}, /--metrics-port: must be a port number/],
+    [['--lease-duration', 'soon'], {}, /--lease-duration: must be a duration/],
+    [['--log-level', 'loud'], {}, /--log-level: must be error, warn, info or debug/],
+    [['--bogus'], {}, /unknown option --bogus/],
+    [['--workers'], {}, /--workers needs a value/],
+    [['stray'], {}, /unexpected argument "stray"/],
+    [[], { FURROW_LEADER_ELECT: 'maybe' }, /FURROW_LEADER_ELECT: must be true or false/],
+    [['--renew-deadline', '20s'], {}, /--renew-deadline must be shorter than --lease-duration/],
+  ];
+  for (const [argv, env, message] of cases) {
+    assert.throws(
+      () => parse(argv, env),
+      (err: unknown) => err instanceof OptionsError && message.test(err.message),
+      argv.join(' '),
+    );
+  }
+});
+
+test('--help is recognised and documents every option with its environment variable', () => {
+  assert.equal(parseOptions(['--help'], {}, defaults).help, true);
+  const text = helpText();
+  for (const flag of [
+    '--kubeconfig',
+    '--namespaces',
+    '--workers',
+    '--metrics-port',
+    '--health-port',
+    '--log-level',
+    '--log-format',
+    '--leader-elect',
+    '--lease-name',
+    '--lease-namespace',
+    '--default-ttl',
+  ]) {
+    assert.match(text, new RegExp(`  ${flag}\\b`), flag);
+  }
+  assert.match(text, /FURROW_DEFAULT_TTL/);
+});
