@@ -36,6 +36,9 @@ lint: install typecheck ## typescript-eslint, prettier, shellcheck-free bash -n 
 format: install ## rewrite files with prettier
 	npx prettier --write .
 
+crds: install ## regenerate crds/ from the schema in src/resources/schema/
+	node src/resources/schema/generate-crds.ts
+
 test: lint test-unit test-e2e ## every test: lint, unit, end to end on the local cluster
 
 test-unit: install ## unit tests (pure functions, no cluster)
