@@ -83,7 +83,7 @@ const runner = object(
       duration({
         default: '10m',
         description:
-          'How long a runner pod may wait to be scheduled and start (default 10m) before the attempt fails; such failures are the infrastructure’s and do not count against retries.',
+          'How long a runner pod may stay unschedulable or unable to pull an image (default 10m) before its attempt fails, with reason Unschedulable or ImagePullFailed. Such a failure counts against spec.retries.limit: waiting again rarely helps a missing image or an impossible request.',
       }),
     ),
     ttlSecondsAfterFinished: Type.Optional(

@@ -1,0 +1,178 @@
+// The operator's caches: what it watches, with which selectors and indexes. Every other part
+// reads Kubernetes state from here.
+import type * as k8s from '@kubernetes/client-node';
+import type { BackoffPolicy } from './kube/backoff.ts';
+import { NamespacedCache, type Cache } from './kube/cache.ts';
+import type { KubeClients } from './kube/client.ts';
+import { Informer } from './kube/informer.ts';
+import { objectKey, type Json, type Node, type Pod } from './kube/json.ts';
+import type { Logger } from './observability/logger.ts';
+import type { Metrics } from './observability/metrics.ts';
+import { runnerPodSelector } from './resources/labels.ts';
+import { group, nodePoolNames, pipelineRunNames, version } from './resources/names.ts';
+import type { NodePool, PipelineRun } from './resources/types.ts';
+import { controllingRunUid, podsByRunUid } from './reconcilers/pipelinerun.ts';
+import { runsByPool } from './reconcilers/pool-queues.ts';
+
+export interface Caches {
+  runs: Cache<PipelineRun>;
+  pods: Cache<Pod>;
+  pools: Cache<NodePool>;
+  nodes: Cache<Node>;
+  /** For NodePool namespaceSelectors: only labels are kept. */
+  namespaces: Cache<Namespace>;
+}
+
+export type Namespace = Json<k8s.V1Namespace>;
+
+const restartBackoff: BackoffPolicy = { baseMs: 500, maxMs: 30_000, jitter: 0.3 };
+
+/**
+ * Runner pods keep only what the operator reads: their identity, owner, labels, spec.nodeName
+ * and container names, and the status. Env, commands and volumes can be large (scripts) and
+ * are never read back, so with thousands of finished pods cached they are dropped.
+ */
+function trimPod(pod: Pod): Pod {
+  const spec = pod.spec;
+  if (!spec) return pod;
+  const names = (list: { name: string; restartPolicy?: string }[] | undefined) =>
+    list?.map((c) => ({
+      name: c.name,
+      image: '',
+      ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
+    }));
+  return {
+    metadata: pod.metadata,
+    spec: {
+      ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
+      ...(spec.initContainers ? { initContainers: names(spec.initContainers) } : {}),
+      containers: names(spec.containers) ?? [],
+    },
+    status: pod.status,
+  };
+}
+
+/** Nodes keep labels, taints and readiness; image lists and volume state are dropped. */
+function trimNode(node: Node): Node {
+  const status = node.status;
+  return {
+    metadata: node.metadata,
+    spec: node.spec,
+    ...(status
+      ? {
+          status: {
+            conditions: status.conditions,
+            allocatable: status.allocatable,
+            capacity: status.capacity,
+          },
+        }
+      : {}),
+  };
+}
+
+export function createCaches(
+  kc: k8s.KubeConfig,
+  clients: KubeClients,
+  watchedNamespaces: string[],
+  logger: Logger,
+  metrics: Metrics,
+): Caches {
+  const common = { restartBackoff, logger, metrics };
+  const crdPath = (plural: string) => (ns: string | undefined) =>
+    ns ? `/apis/${group}/${version}/namespaces/${ns}/${plural}` : `/apis/${group}/${version}/${plural}`;
+
+  const runs = new NamespacedCache<PipelineRun>(kc, watchedNamespaces, {
+    ...common,
+    kind: pipelineRunNames.kind,
+    path: crdPath(pipelineRunNames.plural),
+    list: (ns) => () =>
+      (ns
+        ? clients.custom.listNamespacedCustomObject({
+            group,
+            version,
+            namespace: ns,
+            plural: pipelineRunNames.plural,
+          })
+        : clients.custom.listClusterCustomObject({
+            group,
+            version,
+            plural: pipelineRunNames.plural,
+          })) as Promise<{
+        items: unknown[];
+      }>,
+  });
+  runs.addIndex(runsByPool, (run) => [run.spec.pool]);
+
+  const pods = new NamespacedCache<Pod>(kc, watchedNamespaces, {
+    ...common,
+    kind: 'Pod',
+    path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'),
+    labelSelector: runnerPodSelector,
+    listReturnsModels: true,
+    list: (ns) => () =>
+      ns
+        ? clients.core.listNamespacedPod({ namespace: ns, labelSelector: runnerPodSelector })
+        : clients.core.listPodForAllNamespaces({ labelSelector: runnerPodSelector }),
+    trim: trimPod,
+  });
+  pods.addIndex(podsByRunUid, controllingRunUid);
+
+  const pools = new Informer<NodePool>(kc, {
+    ...common,
+    kind: nodePoolNames.kind,
+    path: `/apis/${group}/${version}/${nodePoolNames.plural}`,
+    list: () =>
+      clients.custom.listClusterCustomObject({ group, version, plural: nodePoolNames.plural }) as Promise<{
+        items: unknown[];
+      }>,
+  });
+
+  const nodes = new Informer<Node>(kc, {
+    ...common,
+    kind: 'Node',
+    path: '/api/v1/nodes',
+    listReturnsModels: true,
+    list: () => clients.core.listNode(),
+    trim: trimNode,
+  });
+
+  const namespaces = new Informer<Namespace>(kc, {
+    ...common,
+    kind: 'Namespace',
+    path: '/api/v1/namespaces',
+    listReturnsModels: true,
+    list: () => clients.core.listNamespace(),
+    trim: (ns) => ({
+      metadata: {
+        name: ns.metadata?.name,
+        labels: ns.metadata?.labels,
+        resourceVersion: ns.metadata?.resourceVersion,
+      },
+    }),
+  });
+
+  return { runs, pods, pools, nodes, namespaces };
+}
+
+export function startCaches(caches: Caches): void {
+  for (const cache of Object.values(caches) as Cache<unknown>[]) cache.start();
+}
+
+export async function waitForCaches(caches: Caches): Promise<void> {
+  await Promise.all((Object.values(caches) as Cache<unknown>[]).map((c) => c.waitForSync()));
+}
+
+export function cachesSynced(caches: Caches): boolean {
+  return (Object.values(caches) as Cache<unknown>[]).every((c) => c.hasSynced());
+}
+
+export async function stopCaches(caches: Caches): Promise<void> {
+  await Promise.all((Object.values(caches) as Cache<unknown>[]).map((c) => c.stop()));
+}
+
+/** The run that controls a runner pod, as a work-queue key. */
+export function ownerRunKey(pod: Pod): string | undefined {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === pipelineRunNames.kind);
+  const ns = pod.metadata?.namespace;
+  return owner && ns ? objectKey({ metadata: { namespace: ns, name: owner.name } }) : undefined;
+}

@@ -1,0 +1,66 @@
+// Entry point: parse options, start the operator, stop cleanly on SIGTERM/SIGINT.
+import { hostname } from 'node:os';
+import { helpText, OptionsError, parseOptions } from './config/options.ts';
+import { describeError } from './kube/errors.ts';
+import { createLogger } from './observability/logger.ts';
+import { Metrics } from './observability/metrics.ts';
+import { FurrowOperator } from './operator.ts';
+
+async function main(): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseOptions(process.argv.slice(2), process.env, {
+      isTTY: process.stderr.isTTY,
+      hostname: hostname(),
+    });
+  } catch (err) {
+    if (err instanceof OptionsError) {
+      process.stderr.write(`furrow-operator: ${err.message}\n`);
+      return 2;
+    }
+    throw err;
+  }
+  if (parsed.help) {
+    process.stdout.write(`${helpText()}\n`);
+    return 0;
+  }
+  const { options } = parsed;
+  const log = createLogger(options.logLevel, options.logFormat);
+  // A bug must not silently kill the process or leave it half-working: log, then exit so the
+  // Deployment restarts it.
+  process.on('unhandledRejection', (reason) => {
+    log.error('unhandled promise rejection; exiting', { error: describeError(reason) });
+    process.exit(70);
+  });
+
+  const metrics = new Metrics();
+  const operator = new FurrowOperator(options, log, metrics);
+  let stopping = false;
+  const stop = (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    log.info('stopping', { signal });
+    void operator.shutdown(options.shutdownTimeoutMs).then((clean) => {
+      log.info(clean ? 'stopped' : 'stopped; some reconciles were abandoned at the deadline');
+      process.exit(0);
+    });
+  };
+  process.on('SIGTERM', () => stop('SIGTERM'));
+  process.on('SIGINT', () => stop('SIGINT'));
+
+  log.info('starting furrow operator', {
+    namespaces: options.namespaces.length > 0 ? options.namespaces : 'all',
+    workers: options.workers,
+    instance: options.instance,
+  });
+  try {
+    await operator.start();
+  } catch (err) {
+    log.error('could not start', { error: describeError(err) });
+    return 1;
+  }
+  return -1;
+}
+
+const code = await main();
+if (code >= 0) process.exit(code);

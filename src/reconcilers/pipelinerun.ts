@@ -1,0 +1,250 @@
+// The PipelineRun reconciler: observe (caches only), compute (planRun, pure), act (create or
+// delete pods, delete finished runs), then write the status if it changed.
+import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
+import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
+import { describeError, isAlreadyExists, isConflict, isNotFound, httpStatus } from '../kube/errors.ts';
+import type { EventRecorder } from '../kube/events.ts';
+import type { Cache } from '../kube/cache.ts';
+import { objectKey, splitKey, type Pod } from '../kube/json.ts';
+import type { KubeClients } from '../kube/client.ts';
+import { objectLogger, type Logger } from '../observability/logger.ts';
+import type { Metrics } from '../observability/metrics.ts';
+import { group, pipelineRunNames, version } from '../resources/names.ts';
+import { transitionEvents } from '../resources/pipelinerun/events.ts';
+import { finalPhases, planRun, type PlanConfig, type RunAction } from '../resources/pipelinerun/plan.ts';
+import { parseTime } from '../resources/pipelinerun/time.ts';
+import { decideStatusWrite, statusMergePatch } from '../resources/pipelinerun/write-policy.ts';
+import type { NodePool, PipelineRun, PipelineRunStatus } from '../resources/types.ts';
+import { validatePipelineRun } from '../resources/validate.ts';
+import type { PoolQueues } from './pool-queues.ts';
+
+/** Index of runner pods by the uid of the PipelineRun that controls them. */
+export const podsByRunUid = 'runUid';
+
+export function controllingRunUid(pod: Pod): string[] {
+  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === pipelineRunNames.kind);
+  return owner ? [owner.uid] : [];
+}
+
+export interface PipelineRunReconcilerDeps {
+  clients: KubeClients;
+  runs: Cache<PipelineRun>;
+  pods: Cache<Pod>;
+  pools: Cache<NodePool>;
+  /** The pools' admission queues. */
+  queues: Pick<PoolQueues, 'admission' | 'reserve' | 'release'>;
+  recorder: EventRecorder;
+  config: PlanConfig;
+  metrics: Metrics;
+  clock?: () => number;
+}
+
+const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+
+export class PipelineRunReconciler {
+  private readonly deps: PipelineRunReconcilerDeps;
+  private readonly clock: () => number;
+  /** When each run's status was last written by this process (for the progress write rate). */
+  private readonly lastWrite = new Map<string, number>();
+  /** Validation results by uid and generation: a spec is validated once. */
+  private readonly validated = new Map<string, { generation: number; error: string | undefined }>();
+
+  constructor(deps: PipelineRunReconcilerDeps) {
+    this.deps = deps;
+    this.clock = deps.clock ?? Date.now;
+  }
+
+  reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> => {
+    const { namespace, name } = splitKey(key);
+    const run = this.deps.runs.get(name, namespace);
+    if (!run) {
+      // Deleted: the garbage collector removes its pods through their ownerReferences.
+      this.lastWrite.delete(key);
+      return undefined;
+    }
+    const log = objectLogger(ctx.log, { kind: pipelineRunNames.kind, namespace, name });
+    const uid = run.metadata.uid ?? '';
+    const pool = this.deps.pools.get(run.spec.pool);
+    const pods = this.deps.pods.byIndex(podsByRunUid, uid);
+    const now = this.clock();
+    const plan = planRun({
+      run,
+      pool,
+      pods,
+      admission: this.deps.queues.admission(run),
+      now,
+      config: this.deps.config,
+      ...this.invalidSpec(run),
+    });
+
+    let requeueAfterMs = plan.requeueAfterMs;
+    // Taking the slot now, before the first await, keeps concurrent reconciles of other runs
+    // from admitting past the pool's limit while this pod is on its way.
+    if (plan.actions.some((a) => a.type === 'createPod')) this.deps.queues.reserve(run);
+    for (const action of plan.actions) {
+      const outcome = await this.act(run, action, log);
+      if (outcome === 'gone') return undefined;
+    }
+
+    const old = run.status ?? {};
+    const decision = decideStatusWrite(old, plan.status, now, plan.writeNotBefore, this.lastWrite.get(key));
+    if (decision.write) {
+      const written = await this.writeStatus(run, old, plan.status, log);
+      if (!written) return { requeueAfterMs: 500 };
+      this.lastWrite.set(key, now);
+      this.observe(run, old, plan.status);
+      for (const event of transitionEvents(old, plan.status)) {
+        this.deps.recorder.record(runRef(run), event.type, event.reason, event.note);
+      }
+    } else if (decision.retryAfterMs !== undefined) {
+      requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.retryAfterMs);
+    }
+    if (plan.status.phase && finalPhases.has(plan.status.phase) && requeueAfterMs === undefined)
+      this.lastWrite.delete(key);
+    return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
+  };
+
+  private invalidSpec(run: PipelineRun): { invalidSpec?: string } {
+    const uid = run.metadata.uid ?? '';
+    const generation = run.metadata.generation ?? 0;
+    let cached = this.validated.get(uid);
+    if (cached?.generation !== generation) {
+      const result = validatePipelineRun(run);
+      const error = result.ok ? undefined : result.errors.map((e) => `${e.path}: ${e.message}`).join('; ');
+      cached = { generation, error };
+      this.validated.set(uid, cached);
+      if (this.validated.size > 50_000) this.validated.clear();
+    }
+    return cached.error !== undefined ? { invalidSpec: cached.error } : {};
+  }
+
+  /** Carries out one action; 'gone' when the run itself was deleted. */
+  private async act(run: PipelineRun, action: RunAction, log: Logger): Promise<'done' | 'gone'> {
+    const namespace = run.metadata.namespace ?? '';
+    const { core, custom } = this.deps.clients;
+    switch (action.type) {
+      case 'createPod': {
+        const name = action.pod.metadata?.name ?? '';
+        try {
+          await core.createNamespacedPod({ namespace, body: action.pod as never });
+          log.info('created runner pod', { pod: name, attempt: action.attempt });
+          this.deps.recorder.record(
+            runRef(run),
+            'Normal',
+            'PodCreated',
+            `created pod ${name} (attempt ${action.attempt})`,
+          );
+        } catch (err) {
+          if (!isAlreadyExists(err)) {
+            this.deps.queues.release(objectKey(run));
+            throw err;
+          }
+          await this.adopt(run, name, log);
+        }
+        return 'done';
+      }
+      case 'deletePod': {
+        const pod = action.pod;
+        try {
+          await core.deleteNamespacedPod({
+            name: pod.metadata?.name ?? '',
+            namespace,
+            gracePeriodSeconds: action.gracePeriodSeconds,
+            body: { preconditions: { uid: pod.metadata?.uid } },
+          });
+          log.info('deleted runner pod', { pod: pod.metadata?.name, why: action.why });
+        } catch (err) {
+          // Already gone, or replaced by another pod of that name (the uid precondition).
+          if (!isNotFound(err) && httpStatus(err) !== 409) throw err;
+        }
+        return 'done';
+      }
+      case 'deleteRun': {
+        try {
+          await custom.deleteNamespacedCustomObject({
+            group,
+            version,
+            namespace,
+            plural: pipelineRunNames.plural,
+            name: run.metadata.name ?? '',
+            propagationPolicy: 'Background',
+            body: { preconditions: { uid: run.metadata.uid } },
+          });
+          log.info('deleted finished run', { why: action.why });
+        } catch (err) {
+          if (!isNotFound(err) && httpStatus(err) !== 409) throw err;
+        }
+        return 'gone';
+      }
+    }
+  }
+
+  /** A pod of the attempt's name exists: ours (created by an earlier reconcile) or a stranger. */
+  private async adopt(run: PipelineRun, name: string, log: Logger): Promise<void> {
+    const namespace = run.metadata.namespace ?? '';
+    const pod =
+      this.deps.pods.get(name, namespace) ??
+      ((await this.deps.clients.core.readNamespacedPod({ name, namespace })) as Pod);
+    if (controllingRunUid(pod).includes(run.metadata.uid ?? '')) {
+      log.debug('runner pod already exists; adopting it', { pod: name });
+      return;
+    }
+    const message = `pod ${name} exists and is not controlled by this run; delete or rename it`;
+    this.deps.recorder.record(runRef(run), 'Warning', 'PodNameTaken', message);
+    throw new Error(message);
+  }
+
+  /** Merge patch of the status subresource, on the resourceVersion the plan was made from. */
+  private async writeStatus(
+    run: PipelineRun,
+    old: PipelineRunStatus,
+    next: PipelineRunStatus,
+    log: Logger,
+  ): Promise<boolean> {
+    try {
+      await this.deps.clients.custom.patchNamespacedCustomObjectStatus(
+        {
+          group,
+          version,
+          namespace: run.metadata.namespace ?? '',
+          plural: pipelineRunNames.plural,
+          name: run.metadata.name ?? '',
+          body: {
+            metadata: { resourceVersion: run.metadata.resourceVersion },
+            status: statusMergePatch(old, next),
+          },
+        },
+        mergePatch,
+      );
+      log.debug('status written', { phase: next.phase, reason: next.reason });
+      return true;
+    } catch (err) {
+      if (isConflict(err)) {
+        // Our cache is behind the object: decide again from the newer version.
+        log.debug('status conflict; will reconcile the newer version');
+        return false;
+      }
+      if (isNotFound(err)) return true;
+      log.warn('could not write status', { error: describeError(err) });
+      throw err;
+    }
+  }
+
+  private observe(run: PipelineRun, old: PipelineRunStatus, next: PipelineRunStatus): void {
+    const pool = run.spec.pool;
+    const created = parseTime(run.metadata.creationTimestamp);
+    const started = parseTime(next.startTime);
+    if (old.startTime === undefined && started !== undefined && created !== undefined) {
+      this.deps.metrics.runQueueWait.observe({ pool }, Math.max(0, started - created) / 1000);
+    }
+    const phase = next.phase;
+    if (phase && finalPhases.has(phase) && old.phase !== phase && started !== undefined) {
+      const completed = parseTime(next.completionTime) ?? this.clock();
+      this.deps.metrics.runDuration.observe({ pool, phase }, Math.max(0, completed - started) / 1000);
+    }
+  }
+}
+
+function runRef(run: PipelineRun) {
+  return { apiVersion: `${group}/${version}`, kind: pipelineRunNames.kind, metadata: run.metadata as never };
+}

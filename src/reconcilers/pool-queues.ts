@@ -1,0 +1,163 @@
+// The admission queues of all pools, read from the caches. Decisions come from cluster state;
+// the one thing held in memory is a reservation for each pod creation this process has sent
+// but not yet seen in its cache, so two reconciles running side by side can't both take the
+// last slot. (Only the leader reconciles, so there is no second process to race with.)
+import type { Cache } from '../kube/cache.ts';
+import { objectKey, type Node, type Pod } from '../kube/json.ts';
+import { isReadyNode, livePools, membership, type PoolMembership } from '../resources/nodepool/membership.ts';
+import { computeQueue, type QueueResult, type RunState } from '../resources/nodepool/queue.ts';
+import type { Admission } from '../resources/pipelinerun/admission.ts';
+import { finalPhases } from '../resources/pipelinerun/plan.ts';
+import { parseTime } from '../resources/pipelinerun/time.ts';
+import { matchesSelector } from '../resources/selectors.ts';
+import type { NodePool, PipelineRun } from '../resources/types.ts';
+import { podsByRunUid } from './pipelinerun.ts';
+
+/** Index of PipelineRuns by spec.pool. */
+export const runsByPool = 'pool';
+
+export interface QueueCaches {
+  runs: Cache<PipelineRun>;
+  pods: Cache<Pod>;
+  pools: Cache<NodePool>;
+  nodes: Cache<Node>;
+  namespaces: Cache<{ metadata?: { name?: string; labels?: Record<string, string> } }>;
+}
+
+/** A reservation not confirmed by the cache within this long is dropped (the create failed). */
+const reservationTtlMs = 30_000;
+
+interface Members {
+  membership: PoolMembership;
+  ready: number;
+  slots: number;
+}
+
+export class PoolQueues {
+  private readonly caches: QueueCaches;
+  private readonly clock: () => number;
+  private readonly queues = new Map<string, QueueResult>();
+  private readonly members = new Map<string, Members>();
+  private readonly reservations = new Map<string, { pool: string; at: number }>();
+
+  constructor(caches: QueueCaches, clock: () => number = Date.now) {
+    this.caches = caches;
+    this.clock = clock;
+  }
+
+  /** Something about this pool's runs changed. */
+  invalidate(pool: string): void {
+    this.queues.delete(pool);
+  }
+
+  /** Nodes, pools or namespaces changed: every pool may be affected. */
+  invalidateAll(): void {
+    this.queues.clear();
+    this.members.clear();
+  }
+
+  /** The pool's verdict on starting `run`. Runs that already started keep their slot. */
+  admission(run: PipelineRun): Admission {
+    if (this.started(run)) return { state: 'admitted' };
+    const poolName = run.spec.pool;
+    const pool = this.caches.pools.get(poolName);
+    // Pools without limits admit every allowed run while a node is ready: no queue to sort.
+    if (
+      pool &&
+      !pool.metadata.deletionTimestamp &&
+      pool.spec.maxConcurrentRuns === undefined &&
+      pool.spec.maxRunsPerNode === undefined
+    ) {
+      const namespace = run.metadata.namespace ?? '';
+      if (this.namespaceAllowed(pool, namespace) && this.poolMembers(pool).ready > 0)
+        return { state: 'admitted' };
+    }
+    return this.queue(poolName).admissions.get(objectKey(run)) ?? { state: 'admitted' };
+  }
+
+  /** Counts `run` as running until its pod shows up in the cache. */
+  reserve(run: PipelineRun): void {
+    this.reservations.set(objectKey(run), { pool: run.spec.pool, at: this.clock() });
+    this.invalidate(run.spec.pool);
+  }
+
+  release(runKey: string): void {
+    const reservation = this.reservations.get(runKey);
+    if (!reservation) return;
+    this.reservations.delete(runKey);
+    this.invalidate(reservation.pool);
+  }
+
+  queue(poolName: string): QueueResult {
+    const cached = this.queues.get(poolName);
+    if (cached) return cached;
+    const pool = this.caches.pools.get(poolName);
+    const members = pool ? this.poolMembers(pool) : undefined;
+    const runs = this.caches.runs.byIndex(runsByPool, poolName).map((run) => this.state(run));
+    const result = computeQueue({
+      poolName,
+      pool,
+      readyNodes: members?.ready ?? 0,
+      nodeSlots: members?.slots ?? 0,
+      runs,
+      namespaceAllowed: (ns) => (pool ? this.namespaceAllowed(pool, ns) : false),
+    });
+    this.queues.set(poolName, result);
+    return result;
+  }
+
+  poolMembers(pool: NodePool): Members {
+    const name = pool.metadata.name ?? '';
+    const cached = this.members.get(name);
+    if (cached) return cached;
+    const m = membership(pool, this.caches.nodes.list(), livePools(this.caches.pools.list()));
+    const readyNodes = m.members.filter(isReadyNode);
+    const slots = readyNodes.reduce((sum, n) => sum + (Number(n.status?.allocatable?.pods ?? 110) || 0), 0);
+    const result = {
+      membership: m,
+      ready: readyNodes.length,
+      slots: Math.max(0, slots - this.queue0Running(name)),
+    };
+    this.members.set(name, result);
+    return result;
+  }
+
+  private queue0Running(poolName: string): number {
+    return this.caches.runs.byIndex(runsByPool, poolName).filter((r) => this.started(r) && !isFinal(r))
+      .length;
+  }
+
+  private namespaceAllowed(pool: NodePool, namespace: string): boolean {
+    const selector = pool.spec.namespaceSelector;
+    if (!selector) return true;
+    return matchesSelector(selector, this.caches.namespaces.get(namespace)?.metadata?.labels);
+  }
+
+  private started(run: PipelineRun): boolean {
+    const key = objectKey(run);
+    const reservation = this.reservations.get(key);
+    if (reservation && this.clock() - reservation.at > reservationTtlMs) this.reservations.delete(key);
+    if (this.reservations.has(key)) return true;
+    const status = run.status;
+    if (status?.attempt !== undefined) return true;
+    if (status?.conditions?.some((c) => c.type === 'Admitted' && c.status === 'True')) return true;
+    return this.caches.pods.byIndex(podsByRunUid, run.metadata.uid ?? '').length > 0;
+  }
+
+  private state(run: PipelineRun): RunState {
+    return {
+      key: objectKey(run),
+      namespace: run.metadata.namespace ?? '',
+      name: run.metadata.name ?? '',
+      priority: run.spec.priority ?? 0,
+      created: parseTime(run.metadata.creationTimestamp) ?? 0,
+      started: this.started(run),
+      final: isFinal(run),
+      cancelled: run.spec.cancelled === true,
+    };
+  }
+}
+
+function isFinal(run: PipelineRun): boolean {
+  return run.status?.phase !== undefined && finalPhases.has(run.status.phase);
+}

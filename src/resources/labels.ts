@@ -1,0 +1,31 @@
+// Label and annotation keys Furrow puts on the objects it manages.
+import { createHash } from 'node:crypto';
+import { group, poolLabel } from './names.ts';
+
+export { poolLabel };
+/** On runner pods: the PipelineRun's name (shortened to fit a label value). */
+export const runLabel = `${group}/pipelinerun`;
+/** On runner pods: the PipelineRun's uid, exact, for selection. */
+export const runUidLabel = `${group}/pipelinerun-uid`;
+export const attemptLabel = `${group}/attempt`;
+export const managedByLabel = 'app.kubernetes.io/managed-by';
+export const managedByValue = 'furrow';
+/** Label selector of everything the operator's pod informer caches. */
+export const runnerPodSelector = `${managedByLabel}=${managedByValue},${runUidLabel}`;
+/** On runner pods: the PipelineRun generation the pod was built from. */
+export const generationAnnotation = `${group}/generation`;
+
+/**
+ * A label value holds at most 63 characters. Longer values keep a readable prefix and end in
+ * a hash of the whole, so distinct values stay distinct.
+ */
+export function labelValue(value: string): string {
+  if (value.length <= 63) return value;
+  const hash = createHash('sha256').update(value).digest('hex').slice(0, 10);
+  return `${value.slice(0, 52).replace(/[-_.]+$/, '')}-${hash}`;
+}
+
+/** Annotations kubectl and other tools keep for themselves: never copied onto runner pods. */
+export function isBookkeepingAnnotation(key: string): boolean {
+  return key === 'kubectl.kubernetes.io/last-applied-configuration' || key.startsWith(`${group}/`);
+}

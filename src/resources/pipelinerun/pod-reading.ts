@@ -1,0 +1,143 @@
+// What a runner pod says about its attempt: started or not, stuck and why, finished and
+// whether the job or the infrastructure failed it.
+import type { ContainerStatus, Pod } from '../../kube/json.ts';
+import { checkoutContainer } from '../runner-pod/constants.ts';
+import type { PipelineRun } from '../types.ts';
+import { parseWrapperReport, needsWrapper } from '../runner-pod/step-wrapper.ts';
+import { parseTime } from './time.ts';
+
+export interface Failure {
+  /** Counts against retries.limit unless the infrastructure caused it. */
+  kind: 'job' | 'infrastructure';
+  reason: string;
+  message: string;
+}
+
+/** Every container status of the pod, init containers first, by container name. */
+export function containerStatuses(pod: Pod): Map<string, ContainerStatus> {
+  const all = [...(pod.status?.initContainerStatuses ?? []), ...(pod.status?.containerStatuses ?? [])];
+  return new Map(all.map((s) => [s.name, s]));
+}
+
+export function isTerminal(pod: Pod): boolean {
+  return pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+}
+
+/** A container runs or ran: the pod got a node and its kubelet started it. */
+export function hasStarted(pod: Pod): boolean {
+  for (const s of containerStatuses(pod).values()) {
+    if (s.state?.running || s.state?.terminated) return true;
+  }
+  return false;
+}
+
+export function createdAt(pod: Pod): number | undefined {
+  return parseTime(pod.metadata?.creationTimestamp);
+}
+
+/** When the last container ended (for a finished pod). */
+export function finishedAt(pod: Pod): number | undefined {
+  let latest: number | undefined;
+  for (const s of containerStatuses(pod).values()) {
+    const t = parseTime(s.state?.terminated?.finishedAt);
+    if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+  }
+  return latest;
+}
+
+const imagePullReasons = new Set([
+  'ErrImagePull',
+  'ImagePullBackOff',
+  'InvalidImageName',
+  'ErrImageNeverPull',
+]);
+
+/** Why a pod that hasn't started can't, if it visibly can't. */
+export function stuckReason(pod: Pod): Failure | undefined {
+  for (const s of containerStatuses(pod).values()) {
+    const waiting = s.state?.waiting;
+    if (waiting?.reason && imagePullReasons.has(waiting.reason)) {
+      return {
+        kind: 'job',
+        reason: 'ImagePullFailed',
+        message: `container ${s.name} can't pull image ${s.image}: ${waiting.message ?? waiting.reason}`,
+      };
+    }
+  }
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+    return {
+      kind: 'job',
+      reason: 'Unschedulable',
+      message: scheduled.message ?? 'no node of the pool can take the pod',
+    };
+  }
+  return undefined;
+}
+
+/** Pod-level reasons the kubelet or the control plane give when they, not the job, ended a pod. */
+const infrastructureReasons = new Set([
+  'Evicted',
+  'Preempting',
+  'NodeLost',
+  'NodeShutdown',
+  'Shutdown',
+  'Terminated',
+  'UnexpectedAdmissionError',
+  'NodeAffinity',
+]);
+
+/** Why a Failed pod failed. */
+export function failureOf(run: PipelineRun, pod: Pod): Failure {
+  const disruption = pod.status?.conditions?.find(
+    (c) => c.type === 'DisruptionTarget' && c.status === 'True',
+  );
+  if (disruption) {
+    return {
+      kind: 'infrastructure',
+      reason: disruption.reason ?? 'Disrupted',
+      message: `pod ${pod.metadata?.name ?? ''} was disrupted: ${disruption.message ?? disruption.reason ?? ''}`,
+    };
+  }
+  const podReason = pod.status?.reason;
+  if (podReason && (infrastructureReasons.has(podReason) || podReason.startsWith('OutOf'))) {
+    return {
+      kind: 'infrastructure',
+      reason: podReason,
+      message: `pod ${pod.metadata?.name ?? ''} failed on its node: ${pod.status?.message ?? podReason}`,
+    };
+  }
+  if (podReason === 'DeadlineExceeded') {
+    return { kind: 'job', reason: 'TimedOut', message: 'the pod reached its activeDeadlineSeconds' };
+  }
+  const statuses = containerStatuses(pod);
+  const checkout = statuses.get(checkoutContainer)?.state?.terminated;
+  if (checkout && checkout.exitCode !== 0) {
+    return {
+      kind: 'job',
+      reason: 'CheckoutFailed',
+      message: `checking out the source failed (exit code ${checkout.exitCode})`,
+    };
+  }
+  for (const step of run.spec.steps) {
+    const terminated = statuses.get(step.name)?.state?.terminated;
+    if (!terminated) continue;
+    const report = needsWrapper(step) ? parseWrapperReport(terminated.message) : undefined;
+    const code = report?.exitCode ?? terminated.exitCode;
+    if (code === 0 || step.onError === 'continue') continue;
+    if (report?.timedOut) {
+      return {
+        kind: 'job',
+        reason: 'StepTimedOut',
+        message: `step ${step.name} ran longer than its timeout (${step.timeout ?? ''})`,
+      };
+    }
+    const how = terminated.reason === 'OOMKilled' ? ' (out of memory)' : '';
+    return { kind: 'job', reason: 'StepFailed', message: `step ${step.name} exited with code ${code}${how}` };
+  }
+  return {
+    kind: 'infrastructure',
+    reason: 'PodFailed',
+    message: `pod ${pod.metadata?.name ?? ''} failed without a failing step: ${pod.status?.message ?? podReason ?? 'no reason given'}`,
+  };
+}

@@ -1,0 +1,119 @@
+// run + pool → runner pod. Pure: everything that varies (the attempt, the time left) is an
+// argument, so the same inputs always give the same pod (golden tests hold it to that).
+//
+// Layout (why: docs/adr/0004-runner-pod.md):
+//   initContainers: services (native sidecars, restartPolicy Always), furrow-checkout, then
+//                   every step but the last, in order
+//   containers:     the last step
+// Init containers run one at a time and a failing one stops the pod, which is exactly the
+// step semantics; the pod requests the largest step's resources rather than their sum.
+import type { OwnerReference, Pod, Toleration } from '../../kube/json.ts';
+import { apiVersion } from '../names.ts';
+import {
+  attemptLabel,
+  generationAnnotation,
+  isBookkeepingAnnotation,
+  labelValue,
+  managedByLabel,
+  managedByValue,
+  poolLabel,
+  runLabel,
+  runUidLabel,
+} from '../labels.ts';
+import { poolTaints } from '../nodepool/taints.ts';
+import type { NodePool, PipelineRun } from '../types.ts';
+import { checkout, service, step } from './containers.ts';
+import { workspaceVolume } from './constants.ts';
+import { runnerPodName } from './naming.ts';
+import { podSecurityContext } from './security.ts';
+
+export interface RunnerPodInput {
+  run: PipelineRun;
+  pool: NodePool;
+  attempt: number;
+  /** Time left of the run's timeout, in ms: the pod's activeDeadlineSeconds backstop. */
+  remainingMs: number;
+  gitImage: string;
+}
+
+/**
+ * activeDeadlineSeconds only backs the operator up: the operator ends a run at its deadline
+ * itself; the kubelet kills the pod this much later if the operator can't.
+ */
+const deadlineBackstopSeconds = 30;
+
+export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: RunnerPodInput): Pod {
+  const spec = run.spec;
+  const runner = pool.spec.runner ?? {};
+  const runAsNonRoot = runner.runAsNonRoot;
+  const poolName = pool.metadata.name ?? spec.pool;
+  const runName = run.metadata.name ?? '';
+
+  const steps = spec.steps.map((s) => step(s, spec, runner.resources, runAsNonRoot));
+  const last = steps.pop();
+  if (!last) throw new Error('a PipelineRun has at least one step');
+  const services = (spec.services ?? []).map((s) =>
+    service(s, spec.source?.git !== undefined, runner.resources, runAsNonRoot),
+  );
+  const git = spec.source?.git;
+  const initContainers = [...services, ...(git ? [checkout(git, gitImage, runAsNonRoot)] : []), ...steps];
+
+  let deadline = Math.max(1, Math.ceil(remainingMs / 1000)) + deadlineBackstopSeconds;
+  if (runner.activeDeadlineSeconds !== undefined) deadline = Math.min(deadline, runner.activeDeadlineSeconds);
+
+  const owner: OwnerReference = {
+    apiVersion,
+    kind: 'PipelineRun',
+    name: runName,
+    uid: run.metadata.uid ?? '',
+    controller: true,
+    blockOwnerDeletion: true,
+  };
+
+  const tolerations: Toleration[] = poolTaints(pool).map((t) => ({
+    key: t.key,
+    operator: 'Equal',
+    value: t.value ?? '',
+    effect: t.effect,
+  }));
+
+  return {
+    apiVersion: 'v1',
+    kind: 'Pod',
+    metadata: {
+      name: runnerPodName(runName, attempt),
+      namespace: run.metadata.namespace,
+      labels: {
+        ...run.metadata.labels,
+        [runLabel]: labelValue(runName),
+        [runUidLabel]: run.metadata.uid ?? '',
+        [poolLabel]: poolName,
+        [attemptLabel]: String(attempt),
+        [managedByLabel]: managedByValue,
+      },
+      annotations: {
+        ...Object.fromEntries(
+          Object.entries(run.metadata.annotations ?? {}).filter(([k]) => !isBookkeepingAnnotation(k)),
+        ),
+        [generationAnnotation]: String(run.metadata.generation ?? 0),
+        'kubectl.kubernetes.io/default-container': spec.steps[0]?.name ?? last.name,
+      },
+      ownerReferences: [owner],
+    },
+    spec: {
+      restartPolicy: 'Never',
+      automountServiceAccountToken: false,
+      enableServiceLinks: false,
+      ...(runner.serviceAccountName ? { serviceAccountName: runner.serviceAccountName } : {}),
+      ...(runner.runtimeClassName ? { runtimeClassName: runner.runtimeClassName } : {}),
+      ...(runner.priorityClassName ? { priorityClassName: runner.priorityClassName } : {}),
+      activeDeadlineSeconds: deadline,
+      nodeSelector: { [poolLabel]: poolName },
+      tolerations,
+      securityContext: podSecurityContext(runAsNonRoot),
+      ...(initContainers.length > 0 ? { initContainers } : {}),
+      containers: [last],
+      volumes: [{ name: workspaceVolume, emptyDir: {} }],
+    },
+  };
+}

@@ -1,0 +1,108 @@
+// The runner pod's containers: the checkout, one per step, one per service.
+import type { Container } from '../../kube/json.ts';
+import type { EnvVar, GitSource, PipelineRunSpec, ResourceRequirements, Service, Step } from '../types.ts';
+import { checkoutContainer, sourceDir, workspaceMount, workspaceVolume } from './constants.ts';
+import { containerSecurityContext } from './security.ts';
+import { stepProcess } from './step-wrapper.ts';
+
+const workspaceMounts = [{ name: workspaceVolume, mountPath: workspaceMount }];
+
+/**
+ * Fetches just the revision asked for (a branch, tag or commit); servers that refuse to
+ * serve a commit by id get a full fetch instead. Then the tree is made writable for steps
+ * that run as another user.
+ */
+const checkoutScript = `mkdir -p "${sourceDir}" && cd "${sourceDir}"
+git init -q .
+git remote add origin "$FURROW_GIT_URL"
+depth=\${FURROW_GIT_DEPTH:+--depth=$FURROW_GIT_DEPTH}
+if git fetch -q --no-tags $depth origin "$FURROW_GIT_REVISION"; then
+  git checkout -q --detach FETCH_HEAD
+else
+  echo "fetching $FURROW_GIT_REVISION by name failed; fetching all branches and tags" >&2
+  git fetch -q --tags origin '+refs/heads/*:refs/remotes/origin/*'
+  git checkout -q --detach "$FURROW_GIT_REVISION"
+fi
+chmod -R a+rwX .
+git log -1 --format='checked out %H: %s'
+`;
+
+export function checkout(git: GitSource, image: string, runAsNonRoot: boolean | undefined): Container {
+  return {
+    name: checkoutContainer,
+    image,
+    command: ['/bin/sh', '-e', '-c', checkoutScript],
+    env: [
+      { name: 'FURROW_GIT_URL', value: git.url },
+      { name: 'FURROW_GIT_REVISION', value: git.revision },
+      ...(git.depth !== undefined ? [{ name: 'FURROW_GIT_DEPTH', value: String(git.depth) }] : []),
+    ],
+    volumeMounts: workspaceMounts,
+    securityContext: containerSecurityContext(runAsNonRoot),
+  };
+}
+
+/** Later entries win over earlier ones with the same name (a step's env over the run's). */
+function mergeEnv(...lists: (EnvVar[] | undefined)[]): EnvVar[] {
+  const byName = new Map<string, EnvVar>();
+  for (const list of lists) for (const v of list ?? []) byName.set(v.name, v);
+  return [...byName.values()];
+}
+
+/** The first requirements given, with quantities as strings (the API takes 2 or "2"). */
+function resources(...candidates: (ResourceRequirements | undefined)[]): Container['resources'] {
+  const chosen = candidates.find((r) => r !== undefined);
+  if (!chosen) return undefined;
+  const strings = (m: Record<string, string | number> | undefined) =>
+    m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
+  return {
+    ...(chosen.requests ? { requests: strings(chosen.requests) } : {}),
+    ...(chosen.limits ? { limits: strings(chosen.limits) } : {}),
+  };
+}
+
+export function step(
+  s: Step,
+  spec: PipelineRunSpec,
+  poolResources: ResourceRequirements | undefined,
+  runAsNonRoot: boolean | undefined,
+): Container {
+  const process = stepProcess(s);
+  const env = mergeEnv(spec.env, s.env, process.env);
+  const res = resources(s.resources, spec.resources, poolResources);
+  return {
+    name: s.name,
+    image: s.image ?? spec.image ?? '',
+    ...(process.command ? { command: process.command } : {}),
+    ...(process.args ? { args: process.args } : {}),
+    ...(env.length > 0 ? { env } : {}),
+    workingDir: s.workingDir ?? (spec.source?.git ? sourceDir : workspaceMount),
+    ...(res ? { resources: res } : {}),
+    volumeMounts: workspaceMounts,
+    securityContext: containerSecurityContext(runAsNonRoot),
+  };
+}
+
+/** A service is a native sidecar: it starts first, runs beside the steps, stops after them. */
+export function service(
+  s: Service,
+  hasSource: boolean,
+  poolResources: ResourceRequirements | undefined,
+  runAsNonRoot: boolean | undefined,
+): Container {
+  const command = s.script !== undefined ? ['/bin/sh', '-e', '-c', s.script] : s.command;
+  const res = resources(s.resources, poolResources);
+  return {
+    name: s.name,
+    image: s.image,
+    ...(command ? { command } : {}),
+    ...(s.script === undefined && s.args ? { args: s.args } : {}),
+    ...(s.env?.length ? { env: s.env } : {}),
+    ...(s.workingDir ? { workingDir: s.workingDir } : hasSource ? { workingDir: sourceDir } : {}),
+    ...(s.ports?.length ? { ports: s.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })) } : {}),
+    ...(res ? { resources: res } : {}),
+    volumeMounts: workspaceMounts,
+    securityContext: containerSecurityContext(runAsNonRoot),
+    restartPolicy: 'Always',
+  };
+}
