@@ -2,6 +2,8 @@
 import { hostname } from 'node:os';
 import { helpText, OptionsError, parseOptions } from './config/options.ts';
 import { describeError } from './kube/errors.ts';
+import type { Server } from 'node:http';
+import { close, eventLoopHeartbeat, healthServer, listen, metricsServer } from './observability/http.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
 import { FurrowOperator } from './operator.ts';
@@ -35,15 +37,39 @@ async function main(): Promise<number> {
 
   const metrics = new Metrics();
   const operator = new FurrowOperator(options, log, metrics);
+  const heartbeat = eventLoopHeartbeat(10_000);
+  const servers: Server[] = [];
+  try {
+    if (options.metricsPort > 0) {
+      const server = metricsServer(metrics.registry, log);
+      await listen(server, options.metricsPort, options.bindAddress);
+      servers.push(server);
+    }
+    if (options.healthPort > 0) {
+      const server = healthServer(
+        { live: heartbeat.live, ready: () => operator.ready(), details: () => operator.details() },
+        log,
+      );
+      await listen(server, options.healthPort, options.bindAddress);
+      servers.push(server);
+    }
+  } catch (err) {
+    log.error('could not open the metrics or health port', { error: describeError(err) });
+    return 1;
+  }
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;
     stopping = true;
     log.info('stopping', { signal });
-    void operator.shutdown(options.shutdownTimeoutMs).then((clean) => {
-      log.info(clean ? 'stopped' : 'stopped; some reconciles were abandoned at the deadline');
-      process.exit(0);
-    });
+    void operator
+      .shutdown(options.shutdownTimeoutMs)
+      .then(async (clean) => {
+        heartbeat.stop();
+        await Promise.all(servers.map(close));
+        log.info(clean ? 'stopped' : 'stopped; some reconciles were abandoned at the deadline');
+      })
+      .finally(() => process.exit(0));
   };
   process.on('SIGTERM', () => stop('SIGTERM'));
   process.on('SIGINT', () => stop('SIGINT'));

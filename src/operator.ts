@@ -56,6 +56,23 @@ export class FurrowOperator extends OperatorBase {
     return this.caches !== undefined && cachesSynced(this.caches);
   }
 
+  /** For /readyz?verbose: what each part is doing. */
+  details(): Record<string, unknown> {
+    return {
+      caches: this.caches
+        ? Object.fromEntries(
+            Object.entries(this.caches).map(([k, c]: [string, { hasSynced(): boolean }]) => [
+              k,
+              c.hasSynced(),
+            ]),
+          )
+        : 'not started',
+      queues: Object.fromEntries(
+        this.controllers.map((c) => [c.name, { waiting: c.queue.length, active: c.queue.active }]),
+      ),
+    };
+  }
+
   protected override async init(): Promise<void> {
     const { options, log, metrics } = this;
     const kc = loadKubeConfig(options.kubeconfig);
@@ -123,6 +140,15 @@ export class FurrowOperator extends OperatorBase {
     );
     this.controllers = [runs, nodes, pools];
     wireEvents(caches, queues, { runs, nodes, pools });
+
+    metrics.runPhaseCounts = () => {
+      const counts: Record<string, number> = {};
+      for (const run of caches.runs.list()) {
+        const phase = run.status?.phase ?? 'New';
+        counts[phase] = (counts[phase] ?? 0) + 1;
+      }
+      return counts;
+    };
 
     startCaches(caches);
     await waitForCaches(caches);

@@ -53,11 +53,17 @@ export class Metrics {
     labelNames: ['controller'] as const,
     registers: [this.registry],
   });
-  readonly runsByPhase = new Gauge({
+  /** Set by the operator once its caches exist: counts runs by phase at scrape time. */
+  runPhaseCounts: () => Record<string, number> = () => ({});
+  readonly runsByPhase: Gauge<'phase'> = new Gauge({
     name: 'furrow_pipelineruns',
-    help: 'PipelineRuns in the cache by phase.',
+    help: 'PipelineRuns in the cache by phase (New: not yet reconciled).',
     labelNames: ['phase'] as const,
     registers: [this.registry],
+    collect: () => {
+      this.runsByPhase.reset();
+      for (const [phase, n] of Object.entries(this.runPhaseCounts())) this.runsByPhase.set({ phase }, n);
+    },
   });
   readonly runDuration = new Histogram({
     name: 'furrow_pipelinerun_duration_seconds',

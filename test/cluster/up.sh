@@ -138,5 +138,11 @@ wait_for kwok 60 kubectl wait --for condition=Ready --timeout=1s node --all
 # Pods are refused in a namespace until the service-account controller made its default SA.
 wait_for kube-controller-manager 60 kubectl get serviceaccount default -n default
 
+# Optional parts (the real node) start from hooks, each with its own cleanup in down.d/.
+for hook in "$CLUSTER_SCRIPTS"/up.d/*.sh; do
+  [ -x "$hook" ] || continue
+  "$hook" || { "$CLUSTER_SCRIPTS/down.sh"; die "$(basename "$hook") failed"; }
+done
+
 log "cluster up in $((SECONDS - start_time))s"
 echo "$KUBECONFIG_PATH"
