@@ -25,7 +25,9 @@ export interface Caches {
 
 export type Namespace = Json<k8s.V1Namespace>;
 
-const restartBackoff: BackoffPolicy = { baseMs: 500, maxMs: 30_000, jitter: 0.3 };
+// Restarts while the API server is away: a few attempts a minute per informer at most, and
+// back within 10 s of its return.
+const restartBackoff: BackoffPolicy = { baseMs: 500, maxMs: 10_000, jitter: 0.3 };
 
 /**
  * Runner pods keep only what the operator reads: their identity, owner, labels, spec.nodeName
@@ -76,8 +78,9 @@ export function createCaches(
   watchedNamespaces: string[],
   logger: Logger,
   metrics: Metrics,
+  onRecovered: () => void,
 ): Caches {
-  const common = { restartBackoff, logger, metrics };
+  const common = { restartBackoff, logger, metrics, onRecovered };
   const crdPath = (plural: string) => (ns: string | undefined) =>
     ns ? `/apis/${group}/${version}/namespaces/${ns}/${plural}` : `/apis/${group}/${version}/${plural}`;
 

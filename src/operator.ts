@@ -5,6 +5,7 @@ import operatorFramework from '@dot-i/k8s-operator';
 import { KubeClients, loadKubeConfig, type PooledKubeConfig } from './kube/client.ts';
 import { Controller, type Reconcile } from './kube/controller.ts';
 import { EventRecorder } from './kube/events.ts';
+import { LeaderElector } from './kube/leader-election.ts';
 import { objectKey } from './kube/json.ts';
 import type { Options } from './config/options.ts';
 import {
@@ -26,8 +27,11 @@ import { finalPhases } from './resources/pipelinerun/plan.ts';
 
 const OperatorBase = operatorFramework.default;
 
-/** Per-key backoff of failed reconciles, as controller-runtime's default: 5 ms doubling to 5 min. */
-const reconcileBackoff = { baseMs: 5, maxMs: 300_000, jitter: 0.1 };
+/**
+ * Per-key backoff of failed reconciles: 5 ms doubling, as controller-runtime's, but capped at
+ * a minute (not its 16 min) so an object that failed through an outage is retried soon after.
+ */
+const reconcileBackoff = { baseMs: 5, maxMs: 60_000, jitter: 0.1 };
 
 export class FurrowOperator extends OperatorBase {
   readonly options: Options;
@@ -36,6 +40,8 @@ export class FurrowOperator extends OperatorBase {
   private kc: PooledKubeConfig | undefined;
   private caches: Caches | undefined;
   private queues: PoolQueues | undefined;
+  private clients: KubeClients | undefined;
+  private elector: LeaderElector | undefined;
   private controllers: Controller[] = [];
   private resyncTimer: NodeJS.Timeout | undefined;
 
@@ -77,12 +83,27 @@ export class FurrowOperator extends OperatorBase {
     const { options, log, metrics } = this;
     const kc = loadKubeConfig(options.kubeconfig);
     this.kc = kc;
-    const clients = new KubeClients(kc, metrics, {
+    const clientOptions = {
       qps: options.kubeApiQps,
       burst: options.kubeApiBurst,
       timeoutMs: options.requestTimeoutMs,
-    });
-    const caches = createCaches(kc, clients, options.namespaces, log, metrics);
+    };
+    // Reconcilers write through `clients`, which is fenced whenever this replica doesn't lead.
+    // The caches list through their own client (a standby keeps its caches warm), and the
+    // Lease through a third (renewals must never wait behind reconcile traffic).
+    const clients = new KubeClients(kc, metrics, clientOptions);
+    this.clients = clients;
+    const cacheClients = new KubeClients(kc, metrics, clientOptions);
+    // After an outage, keys may sit in long error backoffs and events may have been missed:
+    // once a cache is back, look at everything again (at most once a second).
+    let recovering: NodeJS.Timeout | undefined;
+    const onRecovered = () => {
+      recovering ??= setTimeout(() => {
+        recovering = undefined;
+        this.resync(true);
+      }, 1000);
+    };
+    const caches = createCaches(kc, cacheClients, options.namespaces, log, metrics, onRecovered);
     this.caches = caches;
     const recorder = new EventRecorder(
       clients.events,
@@ -157,26 +178,73 @@ export class FurrowOperator extends OperatorBase {
       pods: caches.pods.list().length,
       pools: caches.pools.list().length,
     });
-    for (const c of this.controllers) c.start();
     this.resyncTimer = setInterval(() => this.resync(), options.resyncPeriodMs);
     this.resyncTimer.unref();
-  }
 
-  /** Requeues every unfinished run: a safety net for anything an event didn't cover. */
-  private resync(): void {
-    const [runs] = this.controllers;
-    if (!runs || !this.caches) return;
-    for (const run of this.caches.runs.list()) {
-      const phase = run.status?.phase;
-      if (!phase || !finalPhases.has(phase) || run.spec.ttlSecondsAfterFinished !== undefined)
-        runs.enqueue(objectKey(run));
+    if (!options.leaderElect) {
+      this.startLeading();
+      return;
     }
+    clients.fence('this replica is not the leader');
+    this.elector = new LeaderElector(
+      new KubeClients(kc, metrics, clientOptions).coordination,
+      {
+        name: options.leaseName,
+        namespace: options.leaseNamespace,
+        identity: options.instance,
+        leaseDurationMs: options.leaseDurationMs,
+        renewDeadlineMs: options.renewDeadlineMs,
+        retryPeriodMs: options.retryPeriodMs,
+      },
+      log,
+      { onStartedLeading: () => this.startLeading(), onStoppedLeading: () => this.stopLeading() },
+    );
+    this.elector.start();
   }
 
-  /** Stops taking work, waits for in-flight reconciles up to the deadline, closes connections. */
+  /** Reconciling starts: controllers run, and everything is looked at once. */
+  private startLeading(): void {
+    this.clients?.unfence();
+    this.queues?.invalidateAll();
+    for (const c of this.controllers) c.start();
+    this.metrics.leader.set(1);
+    this.resync(true);
+  }
+
+  /** At once: no new request leaves, no new reconcile starts; in-flight ones finish or fail. */
+  private stopLeading(): void {
+    this.clients?.fence('this replica lost the leader lease');
+    this.metrics.leader.set(0);
+    for (const c of this.controllers) void c.stop(this.options.shutdownTimeoutMs);
+  }
+
+  /**
+   * Requeues every unfinished run (all runs, pools and nodes when `everything`): a safety net
+   * for anything an event didn't cover, and the first look of a new leader.
+   */
+  private resync(everything = false): void {
+    const [runs, nodes, pools] = this.controllers;
+    const caches = this.caches;
+    if (!runs || !nodes || !pools || !caches || !runs.isRunning()) return;
+    for (const run of caches.runs.list()) {
+      const phase = run.status?.phase;
+      if (everything || !phase || !finalPhases.has(phase) || run.spec.ttlSecondsAfterFinished !== undefined) {
+        runs.enqueue(objectKey(run));
+      }
+    }
+    for (const pool of caches.pools.list()) pools.enqueue(pool.metadata.name ?? '');
+    if (everything) for (const node of caches.nodes.list()) nodes.enqueue(node.metadata?.name ?? '');
+  }
+
+  /**
+   * Stops taking work, waits for in-flight reconciles up to the deadline, releases the Lease,
+   * closes connections.
+   */
   async shutdown(deadlineMs: number): Promise<boolean> {
     clearInterval(this.resyncTimer);
     const results = await Promise.all(this.controllers.map((c) => c.stop(deadlineMs)));
+    await this.elector?.stop();
+    this.metrics.leader.set(0);
     if (this.caches) await stopCaches(this.caches);
     await this.kc?.closeConnections();
     super.stop();

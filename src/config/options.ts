@@ -117,21 +117,20 @@ const definitions: Definition[] = [
     key: 'leaseNamespace',
     flag: 'lease-namespace',
     kind: 'string',
-    default: 'default',
-    help: 'namespace of the leader election Lease (in a pod: its own namespace)',
+    help: 'namespace of the leader election Lease; default $POD_NAMESPACE (the pod’s own), else default',
   },
   {
     key: 'leaseDurationMs',
     flag: 'lease-duration',
     kind: 'duration',
-    default: '15s',
+    default: '10s',
     help: 'how long a Lease holds without renewal; a standby takes over after it',
   },
   {
     key: 'renewDeadlineMs',
     flag: 'renew-deadline',
     kind: 'duration',
-    default: '10s',
+    default: '7s',
     help: 'a leader that cannot renew within this stops reconciling',
   },
   {
@@ -274,6 +273,7 @@ export function parseOptions(
   }
   options.logFormat ??= defaults.isTTY ? 'text' : 'json';
   options.instance ??= env.POD_NAME ?? defaults.hostname;
+  options.leaseNamespace ??= env.POD_NAMESPACE ?? 'default';
   const result = options as unknown as Options;
   if (result.renewDeadlineMs >= result.leaseDurationMs) {
     throw new OptionsError('--renew-deadline must be shorter than --lease-duration');

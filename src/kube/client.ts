@@ -57,8 +57,12 @@ export interface ClientOptions {
   timeoutMs: number;
 }
 
+/** A request refused because this process no longer leads: see KubeClients.fence(). */
+export class FencedError extends Error {}
+
 /** Sends requests through client-node's fetch library, adding the limit, timeout and metrics. */
 class InstrumentedHttpLibrary implements k8s.HttpLibrary {
+  fenced: string | undefined;
   private readonly inner = new k8s.IsomorphicFetchHttpLibrary();
   private readonly bucket: TokenBucket;
   private readonly metrics: Metrics;
@@ -76,6 +80,8 @@ class InstrumentedHttpLibrary implements k8s.HttpLibrary {
 
   private async sendAsync(request: k8s.RequestContext): Promise<k8s.ResponseContext> {
     await this.bucket.take();
+    if (this.fenced !== undefined)
+      throw new FencedError(`not sending ${request.getHttpMethod()} ${request.getUrl()}: ${this.fenced}`);
     if (!request.getSignal()) request.setSignal(AbortSignal.timeout(this.timeoutMs));
     const info = requestInfo(request.getHttpMethod(), request.getUrl());
     const stop = this.metrics.apiRequestDuration.startTimer(info);
@@ -100,14 +106,16 @@ export class KubeClients {
   readonly coordination: k8s.CoordinationV1Api;
   readonly events: k8s.EventsV1Api;
   readonly metrics: Metrics;
+  private readonly http: InstrumentedHttpLibrary;
 
   constructor(kc: PooledKubeConfig, metrics: Metrics, options: ClientOptions) {
     const cluster = kc.getCurrentCluster();
     if (!cluster) throw new Error('no current cluster in kubeconfig');
+    this.http = new InstrumentedHttpLibrary(metrics, options);
     const configuration = k8s.createConfiguration({
       baseServer: new k8s.ServerConfiguration(cluster.server, {}),
       authMethods: { default: kc },
-      httpApi: new InstrumentedHttpLibrary(metrics, options),
+      httpApi: this.http,
     });
     this.kc = kc;
     this.metrics = metrics;
@@ -115,5 +123,17 @@ export class KubeClients {
     this.custom = new k8s.CustomObjectsApi(configuration);
     this.coordination = new k8s.CoordinationV1Api(configuration);
     this.events = new k8s.EventsV1Api(configuration);
+  }
+
+  /**
+   * Refuses every request from now on (they throw FencedError before leaving the process):
+   * a replica that lost the lease must not write, even from a reconcile that was mid-way.
+   */
+  fence(reason: string): void {
+    this.http.fenced = reason;
+  }
+
+  unfence(): void {
+    this.http.fenced = undefined;
   }
 }

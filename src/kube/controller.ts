@@ -33,18 +33,25 @@ export interface ControllerOptions {
 
 export class Controller {
   readonly name: string;
-  readonly queue: WorkQueue;
+  /** The current queue: a new one each time the controller starts (it starts on leadership). */
+  queue: WorkQueue;
   private readonly options: ControllerOptions;
   private readonly log: Logger;
   private workers: Promise<void>[] = [];
+  private running = false;
 
   constructor(options: ControllerOptions) {
     this.options = options;
     this.name = options.name;
     this.log = options.logger.child({ controller: options.name });
-    const m = options.metrics;
-    const labels = { controller: options.name };
-    this.queue = new WorkQueue(options.backoff, {
+    this.queue = this.newQueue();
+    this.queue.shutDown();
+  }
+
+  private newQueue(): WorkQueue {
+    const m = this.options.metrics;
+    const labels = { controller: this.options.name };
+    return new WorkQueue(this.options.backoff, {
       added: () => m.queueAdds.inc(labels),
       depth: (n) => m.queueDepth.set(labels, n),
       waited: (s) => m.queueWait.observe(labels, s),
@@ -52,13 +59,22 @@ export class Controller {
     });
   }
 
+  /** Queues a key; ignored while the controller is stopped (a standby replica). */
   enqueue(key: string): void {
     this.queue.add(key);
   }
 
+  isRunning(): boolean {
+    return this.running;
+  }
+
   start(): void {
-    if (this.workers.length > 0) return;
-    for (let i = 0; i < this.options.workers; i++) this.workers.push(this.work());
+    if (this.running) return;
+    this.running = true;
+    this.queue = this.newQueue();
+    const queue = this.queue;
+    this.workers = [];
+    for (let i = 0; i < this.options.workers; i++) this.workers.push(this.work(queue));
   }
 
   /**
@@ -67,6 +83,7 @@ export class Controller {
    * the next leader reconciles them again).
    */
   async stop(deadlineMs: number): Promise<boolean> {
+    this.running = false;
     this.queue.shutDown();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<false>((resolve) => {
@@ -78,25 +95,25 @@ export class Controller {
     return inTime;
   }
 
-  private async work(): Promise<void> {
+  private async work(queue: WorkQueue): Promise<void> {
     for (;;) {
-      const key = await this.queue.get();
+      const key = await queue.get();
       if (key === undefined) return;
-      await this.process(key);
+      await this.process(queue, key);
     }
   }
 
-  private async process(key: string): Promise<void> {
+  private async process(queue: WorkQueue, key: string): Promise<void> {
     const { metrics } = this.options;
     const labels = { controller: this.name };
     const reconcileID = randomBytes(4).toString('hex');
     const log = this.log.child({ reconcileID });
     const stopTimer = metrics.reconcileDuration.startTimer(labels);
     try {
-      const result = await this.options.reconcile(key, { log, retries: this.queue.retries(key) });
-      this.queue.forget(key);
+      const result = await this.options.reconcile(key, { log, retries: queue.retries(key) });
+      queue.forget(key);
       if (result?.requeueAfterMs !== undefined) {
-        this.queue.addAfter(key, result.requeueAfterMs);
+        queue.addAfter(key, result.requeueAfterMs);
         metrics.reconciles.inc({ ...labels, result: 'requeue' });
       } else {
         metrics.reconciles.inc({ ...labels, result: 'success' });
@@ -106,19 +123,19 @@ export class Controller {
       metrics.reconcileErrors.inc(labels);
       const serverDelay = retryAfterMs(err);
       if (serverDelay !== undefined) {
-        this.queue.addAfter(key, serverDelay);
+        queue.addAfter(key, serverDelay);
       } else {
-        this.queue.addRateLimited(key);
+        queue.addRateLimited(key);
       }
       log.warn('reconcile failed; will retry', {
         key,
         error: describeError(err),
-        retries: this.queue.retries(key),
+        retries: queue.retries(key),
         retryAfterMs: serverDelay,
       });
     } finally {
       stopTimer();
-      this.queue.done(key);
+      queue.done(key);
     }
   }
 }

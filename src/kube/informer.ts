@@ -40,6 +40,8 @@ export interface InformerOptions<T extends KubeObject> {
   restartBackoff: BackoffPolicy;
   logger: Logger;
   metrics: Metrics;
+  /** Called when the watch is back after failures: the cache may have missed changes' events. */
+  onRecovered?: () => void;
 }
 
 type Index<T> = {
@@ -137,8 +139,12 @@ export class Informer<T extends KubeObject> {
     for (const resolve of this.syncWaiters.splice(0)) resolve();
   }
 
-  watchProgressed(): void {
+  /** The API server accepted a watch: after failures, that is a recovery. */
+  watchConnected(): void {
+    if (this.failures === 0) return;
+    this.log.info('list/watch recovered', { failures: this.failures });
     this.failures = 0;
+    this.options.onRecovered?.();
   }
 
   normalize(raw: unknown, fromList: boolean): T {
@@ -222,7 +228,7 @@ export class Informer<T extends KubeObject> {
  */
 interface WatchHooks {
   watchStarting(): void;
-  watchProgressed(): void;
+  watchConnected(): void;
   normalize(raw: unknown, fromList: boolean): unknown;
   recordWatch(code: string): void;
 }
@@ -251,20 +257,24 @@ class InformerWatch extends k8s.Watch {
       timeoutSeconds: 300 + Math.floor(Math.random() * 300),
     };
     const onEvent = (phase: string, obj: unknown, watchObj?: unknown): void => {
-      this.informer.watchProgressed();
       if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') {
         callback(phase, this.informer.normalize(obj, false), watchObj);
       } else {
         callback(phase, obj, watchObj);
       }
     };
+    let failed = false;
     const onDone = (err: unknown): void => {
+      if (err) failed = true;
       const code = (err as { statusCode?: number } | null)?.statusCode;
       this.informer.recordWatch(err ? String(code ?? 'error') : '200');
       done(err);
     };
     try {
-      return await super.watch(path, params, onEvent, onDone);
+      // watch() returns once the server answered; a refusal has called onDone by then.
+      const controller = await super.watch(path, params, onEvent, onDone);
+      if (!failed) this.informer.watchConnected();
+      return controller;
     } catch (err) {
       // Thrown before the request started; ListWatch would let it escape as a rejection.
       onDone(err);

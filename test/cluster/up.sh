@@ -32,6 +32,8 @@ port_free() { ! ss -Hltn "sport = :$1" | grep -q .; }
 # doesn't reach it), logs to logs/NAME.log, pid in pids/NAME.pid.
 start() {
   local name=$1; shift
+  # The command line is kept so component.sh can restart the process (fault-injection tests).
+  printf '%q ' "$@" > "$CLUSTER_DIR/pids/$name.cmd"
   setsid "$@" >>"$CLUSTER_DIR/logs/$name.log" 2>&1 </dev/null &
   echo $! > "$CLUSTER_DIR/pids/$name.pid"
 }

@@ -10,7 +10,8 @@ test('defaults need no flags', () => {
   assert.equal(o.workers, 8);
   assert.deepEqual(o.namespaces, []);
   assert.equal(o.leaderElect, false);
-  assert.equal(o.leaseDurationMs, 15_000);
+  assert.equal(o.leaseDurationMs, 10_000);
+  assert.equal(o.leaseNamespace, 'default');
   assert.equal(o.logFormat, 'json');
   assert.equal(o.instance, 'host-1');
   assert.equal(o.defaultTtlSeconds, undefined);
@@ -29,6 +30,7 @@ test('flags, --flag=value, --no-flag and environment variables', () => {
   assert.equal(o.logLevel, 'debug');
   assert.equal(o.metricsPort, 9090);
   assert.equal(o.instance, 'furrow-abc');
+  assert.equal(parse([], { POD_NAMESPACE: 'furrow-system' }).leaseNamespace, 'furrow-system');
   assert.equal(parse(['--leader-elect', '--no-leader-elect']).leaderElect, false);
 });
 
@@ -44,6 +46,7 @@ test('a wrong option is a clear error naming it', () => {
     [['stray'], {}, /unexpected argument "stray"/],
     [[], { FURROW_LEADER_ELECT: 'maybe' }, /FURROW_LEADER_ELECT: must be true or false/],
     [['--renew-deadline', '20s'], {}, /--renew-deadline must be shorter than --lease-duration/],
+    [['--retry-period', '8s'], {}, /--retry-period must be shorter than --renew-deadline/],
   ];
   for (const [argv, env, message] of cases) {
     assert.throws(
