@@ -263,9 +263,9 @@ class InformerWatch extends k8s.Watch {
         callback(phase, obj, watchObj);
       }
     };
-    let failed = false;
+    const outcome = { failed: false };
     const onDone = (err: unknown): void => {
-      if (err) failed = true;
+      if (err) outcome.failed = true;
       const code = (err as { statusCode?: number } | null)?.statusCode;
       this.informer.recordWatch(err ? String(code ?? 'error') : '200');
       done(err);
@@ -273,7 +273,7 @@ class InformerWatch extends k8s.Watch {
     try {
       // watch() returns once the server answered; a refusal has called onDone by then.
       const controller = await super.watch(path, params, onEvent, onDone);
-      if (!failed) this.informer.watchConnected();
+      if (!outcome.failed) this.informer.watchConnected();
       return controller;
     } catch (err) {
       // Thrown before the request started; ListWatch would let it escape as a rejection.

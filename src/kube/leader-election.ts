@@ -145,7 +145,7 @@ export class LeaderElector {
       const updated = await this.api.replaceNamespacedLease({
         name,
         namespace,
-        body: { ...lease, spec: this.spec(now, lease.spec) },
+        body: { metadata: lease.metadata, spec: this.spec(now, lease.spec) },
       });
       this.remember(updated, now);
       return true;
@@ -177,12 +177,13 @@ export class LeaderElector {
         name: this.config.name,
         namespace: this.config.namespace,
         body: {
-          ...lease,
+          metadata: lease.metadata,
           spec: {
-            ...lease.spec,
             holderIdentity: '',
             leaseDurationSeconds: 1,
+            acquireTime: lease.spec.acquireTime,
             renewTime: new k8s.V1MicroTime(Date.now()),
+            leaseTransitions: lease.spec.leaseTransitions,
           },
         },
       });

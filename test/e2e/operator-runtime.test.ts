@@ -57,7 +57,7 @@ test('SIGTERM: the leader finishes in-flight work, releases the Lease and exits 
   const env = await furrowEnv(t, { operator: false });
   const lease = `e2e-${env.id}`;
   const op = await env.startOperator({ args: electionArgs(lease, env.namespace, 'only') });
-  await waitFor('leadership', async () => op.logs.some((l) => l.message === 'became the leader'));
+  await waitFor('leadership', () => Promise.resolve(op.logs.some((l) => l.message === 'became the leader')));
   await env.createRun('busy', quick, { annotations: sim('200ms') });
   await env.waitForPhase('busy', 'Succeeded');
   const started = Date.now();
