@@ -1,0 +1,75 @@
+// metav1.Condition bookkeeping and status timestamps.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { getCondition, setCondition } from '../../../../src/resources/pipelinerun/conditions.ts';
+import { formatTime, parseTime } from '../../../../src/resources/pipelinerun/time.ts';
+import { at, iso } from '../../../support/builders.ts';
+
+test('setCondition: lastTransitionTime moves only when the status does', () => {
+  const first = setCondition(
+    undefined,
+    { type: 'Ready', status: 'False', reason: 'NoNodes', message: 'none' },
+    1,
+    at(0),
+  );
+  assert.deepEqual(first, [
+    {
+      type: 'Ready',
+      status: 'False',
+      reason: 'NoNodes',
+      message: 'none',
+      observedGeneration: 1,
+      lastTransitionTime: iso(0),
+    },
+  ]);
+  const sameStatus = setCondition(
+    first,
+    { type: 'Ready', status: 'False', reason: 'NoReadyNodes', message: 'x' },
+    2,
+    at(10),
+  );
+  assert.deepEqual(getCondition(sameStatus, 'Ready'), {
+    type: 'Ready',
+    status: 'False',
+    reason: 'NoReadyNodes',
+    message: 'x',
+    observedGeneration: 2,
+    lastTransitionTime: iso(0),
+  });
+  const flipped = setCondition(
+    sameStatus,
+    { type: 'Ready', status: 'True', reason: 'NodesReady', message: 'y' },
+    2,
+    at(20),
+  );
+  assert.equal(getCondition(flipped, 'Ready')?.lastTransitionTime, iso(20));
+});
+
+test('setCondition keeps the others and their order, and doesn’t modify its argument', () => {
+  const list = [
+    { type: 'A', status: 'True' as const, reason: 'R', message: '', lastTransitionTime: iso(0) },
+    { type: 'B', status: 'True' as const, reason: 'R', message: '', lastTransitionTime: iso(0) },
+  ];
+  const before = structuredClone(list);
+  const next = setCondition(list, { type: 'A', status: 'False', reason: 'S', message: 'm' }, 1, at(5));
+  assert.deepEqual(list, before);
+  assert.deepEqual(
+    next.map((c) => `${c.type}=${c.status}`),
+    ['A=False', 'B=True'],
+  );
+  assert.deepEqual(
+    setCondition(list, { type: 'C', status: 'Unknown', reason: 'U', message: '' }, 1, at(5)).map(
+      (c) => c.type,
+    ),
+    ['A', 'B', 'C'],
+  );
+  assert.equal(getCondition(list, 'Z'), undefined);
+});
+
+test('times are whole seconds in RFC 3339, and read back', () => {
+  assert.equal(formatTime(Date.parse('2025-06-02T10:00:05.999Z')), '2025-06-02T10:00:05Z');
+  assert.equal(parseTime('2025-06-02T10:00:05Z'), at(5));
+  assert.equal(parseTime(undefined), undefined);
+  assert.equal(parseTime('yesterday'), undefined);
+  assert.equal(formatTime(parseTime(iso(42)) ?? 0), iso(42));
+});
