@@ -15,7 +15,6 @@ import type {
   PipelineRun,
   PipelineRunPhase as Phase,
   PipelineRunStatus,
-  StepStatus,
 } from '../types.ts';
 import type { Admission } from './admission.ts';
 import { setCondition } from './conditions.ts';
@@ -25,7 +24,6 @@ import {
   finishedAt,
   hasStarted,
   isTerminal,
-  lastContainerChange,
   stuckReason,
   type Failure,
 } from './pod-reading.ts';
@@ -242,12 +240,7 @@ const timedOut: Policy = (ctx) => {
 
 const noPodYet: Policy = (ctx) => {
   if (ctx.pod) return undefined;
-  // Only a pod the status has seen (its creation time is in the attempt's record) can have
-  // disappeared. A retry's status is written right after its pod is created, and the pod may
-  // reach the informer's cache after the run's own update does: then it is created again,
-  // the API server answers AlreadyExists, and the controller adopts it.
-  const seen = ctx.old.attempts?.find((a) => a.attempt === ctx.attempt)?.startTime !== undefined;
-  if (ctx.attemptRecorded && seen) {
+  if (ctx.attemptRecorded) {
     return failAttempt(ctx, {
       kind: 'infrastructure',
       reason: 'PodDeleted',
@@ -325,7 +318,13 @@ const podPending: Policy = (ctx) => {
   const since = createdAt(pod) ?? ctx.now;
   const timeout = pendingTimeoutMs(ctx);
   const stuck = stuckReason(pod);
-  if (stuck && ctx.now >= since + timeout) return failStuck(ctx, pod, stuck);
+  if (stuck && ctx.now >= since + timeout) {
+    return failAttempt(
+      ctx,
+      { ...stuck, message: `${stuck.message} (pending for more than ${formatDuration(timeout)})` },
+      [{ type: 'deletePod', pod, gracePeriodSeconds: 0, why: stuck.reason }],
+    );
+  }
   const waiting = [
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
@@ -355,13 +354,6 @@ const podRunning: Policy = (ctx) => {
     if (s?.state !== 'running' || limit === undefined || began === undefined) continue;
     const stopAt = began + limit + stepTimeoutGraceMs;
     if (ctx.now >= stopAt) {
-      // The step failed, as if its wrapper had stopped it; the steps after it are skipped.
-      const timedOut: StepStatus = {
-        ...s,
-        state: 'failed',
-        reason: 'TimedOut',
-        message: `ran longer than its timeout (${step.timeout ?? ''})`,
-      };
       return failAttempt(
         ctx,
         {
@@ -370,18 +362,9 @@ const podRunning: Policy = (ctx) => {
           message: `step ${step.name} ran longer than its timeout (${step.timeout ?? ''})`,
         },
         [{ type: 'deletePod', pod, gracePeriodSeconds: stopGracePeriodSeconds, why: 'step timed out' }],
-        stepStatuses(ctx.run, pod, 'StepTimedOut').map((x) => (x.name === step.name ? timedOut : x)),
       );
     }
     nextCheck = Math.min(nextCheck ?? Infinity, stopAt - ctx.now);
-  }
-  // Each container's image is pulled when its turn comes, so a later step (or a second
-  // service) can be stuck on its image too: since the kubelet moved on to it, at the latest.
-  const stuck = stuckReason(pod);
-  if (stuck) {
-    const stuckAt = (lastContainerChange(pod) ?? createdAt(pod) ?? ctx.now) + pendingTimeoutMs(ctx);
-    if (ctx.now >= stuckAt) return failStuck(ctx, pod, stuck);
-    nextCheck = Math.min(nextCheck ?? Infinity, stuckAt - ctx.now);
   }
   const running = currentStep(steps);
   let conditions = admittedConditions(ctx);
@@ -454,14 +437,6 @@ function pendingTimeoutMs(ctx: Context): number {
   return (
     (fromPool !== undefined ? parseDuration(fromPool) : undefined) ?? ctx.input.config.defaultPendingTimeoutMs
   );
-}
-
-/** A pod stuck (unschedulable, an image it can't pull) for the pending timeout: give up on it. */
-function failStuck(ctx: Context, pod: Pod, stuck: Failure): RunPlan {
-  const timeout = formatDuration(pendingTimeoutMs(ctx));
-  return failAttempt(ctx, { ...stuck, message: `${stuck.message} (pending for more than ${timeout})` }, [
-    { type: 'deletePod', pod, gracePeriodSeconds: 0, why: stuck.reason },
-  ]);
 }
 
 function observedGeneration(ctx: Context): number {
@@ -554,12 +529,7 @@ function retryDelayMs(ctx: Context, failed: AttemptStatus): number {
 }
 
 /** The current attempt failed: retry it if the limits allow, or end the run Failed. */
-function failAttempt(
-  ctx: Context,
-  failure: Failure,
-  actions: RunAction[] = [],
-  steps = stepStatuses(ctx.run, ctx.pod, failure.reason),
-): RunPlan {
+function failAttempt(ctx: Context, failure: Failure, actions: RunAction[] = []): RunPlan {
   const pod = ctx.pod;
   const record = attemptRecord(ctx, pod, {
     phase: 'Failed',
@@ -576,6 +546,7 @@ function failAttempt(
     failure.kind === 'job'
       ? jobFailures <= limit
       : infraFailures <= ctx.input.config.maxInfrastructureRetries;
+  const steps = stepStatuses(ctx.run, pod, failure.reason);
   const withHistory: Context = { ...ctx, old: { ...ctx.old, attempts } };
   if (!canRetry) {
     const gaveUp =
@@ -624,14 +595,12 @@ function end(
   steps = stepStatuses(ctx.run, ctx.pod, phase === 'Succeeded' ? undefined : reason),
 ): RunPlan {
   const succeeded = phase === 'Succeeded';
-  // A cancellation acts on the generation that set spec.cancelled, not the pod's.
-  const generation = started(ctx) && phase !== 'Cancelled' ? observedGeneration(ctx) : ctx.generation;
   let conditions = ctx.old.conditions;
   if (started(ctx) && phase !== 'Cancelled') conditions = admittedConditions(ctx);
   conditions = setCondition(
     conditions,
     { type: 'Succeeded', status: succeeded ? 'True' : 'False', reason, message },
-    generation,
+    started(ctx) ? observedGeneration(ctx) : ctx.generation,
     ctx.now,
   );
   const attemptOpen = ctx.pod !== undefined || ctx.attemptRecorded;
@@ -657,7 +626,7 @@ function end(
     attempt: attemptOpen ? ctx.attempt : ctx.old.attempt,
     currentStep: currentStep(steps),
     queuePosition: undefined,
-    observedGeneration: generation,
+    observedGeneration: started(ctx) ? observedGeneration(ctx) : ctx.generation,
     steps: started(ctx) ? steps : undefined,
     attempts,
   });
