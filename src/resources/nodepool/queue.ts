@@ -107,10 +107,13 @@ export function computeQueue(input: QueueInput): QueueResult {
     limit = limit === undefined ? perNode : Math.min(limit, perNode);
   }
   const free = input.readyNodes === 0 ? 0 : limit === undefined ? Infinity : Math.max(0, limit - running);
+  // Without a ready node nothing can start, whatever maxConcurrentRuns says.
   const capacity =
-    limit === undefined
-      ? Math.max(0, input.readyNodes === 0 ? 0 : input.nodeSlots)
-      : Math.max(0, limit - running);
+    input.readyNodes === 0
+      ? 0
+      : limit === undefined
+        ? Math.max(0, input.nodeSlots)
+        : Math.max(0, limit - running);
 
   const perNamespace = new Map<string, number>();
   for (const run of holding) perNamespace.set(run.namespace, (perNamespace.get(run.namespace) ?? 0) + 1);
