@@ -36,7 +36,15 @@ async function main(): Promise<number> {
   });
 
   const metrics = new Metrics();
-  const operator = new FurrowOperator(options, log, metrics);
+  let operator: FurrowOperator;
+  try {
+    // The framework's constructor reads the default kubeconfig ($KUBECONFIG, ~/.kube/config):
+    // a broken one must be a clear error, not a stack trace.
+    operator = new FurrowOperator(options, log, metrics);
+  } catch (err) {
+    log.error('could not start: cannot load the Kubernetes configuration', { error: describeError(err) });
+    return 1;
+  }
   const heartbeat = eventLoopHeartbeat(10_000);
   const servers: Server[] = [];
   try {

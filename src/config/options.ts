@@ -326,6 +326,11 @@ function convert(def: Definition, raw: string, source: string): unknown {
   }
 }
 
+/** Every flag the operator accepts (for docs and the chart's checks). */
+export function optionFlags(): string[] {
+  return definitions.map((d) => `--${d.flag}`);
+}
+
 export function helpText(): string {
   const lines = [
     'Usage: furrow-operator [options]',

@@ -74,6 +74,13 @@ export function healthServer(checks: HealthChecks, log: Logger): Server {
           send(res, 405, 'use GET or PUT\n');
           return;
         }
+        // The health port is reachable by the kubelet from outside the pod; changing the level
+        // is for someone inside it (kubectl exec, or kubectl port-forward, which arrives on
+        // loopback).
+        if (!isLoopback(req.socket.remoteAddress)) {
+          send(res, 403, 'change the log level from inside the pod (kubectl port-forward or exec)\n');
+          return;
+        }
         let body = '';
         for await (const chunk of req) body += String(chunk);
         const level = body.trim();
@@ -88,6 +95,10 @@ export function healthServer(checks: HealthChecks, log: Logger): Server {
     },
     log,
   );
+}
+
+function isLoopback(address: string | undefined): boolean {
+  return address === '127.0.0.1' || address === '::1' || address === '::ffff:127.0.0.1';
 }
 
 export function listen(server: Server, port: number, host: string): Promise<void> {

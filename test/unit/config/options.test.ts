@@ -1,6 +1,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OptionsError, helpText, parseOptions } from '../../../src/config/options.ts';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { OptionsError, helpText, optionFlags, parseOptions } from '../../../src/config/options.ts';
+import { repoRoot } from '../../support/paths.ts';
 
 const defaults = { isTTY: false, hostname: 'host-1' };
 const parse = (argv: string[], env: Record<string, string> = {}) => parseOptions(argv, env, defaults).options;
@@ -76,4 +79,10 @@ test('--help is recognised and documents every option with its environment varia
     assert.match(text, new RegExp(`  ${flag}\\b`), flag);
   }
   assert.match(text, /FURROW_DEFAULT_TTL/);
+});
+
+test('docs/operations.md documents every option', () => {
+  const doc = readFileSync(path.join(repoRoot, 'docs', 'operations.md'), 'utf8');
+  for (const flag of optionFlags())
+    assert.ok(doc.includes(`\`${flag}\``), `${flag} is missing from docs/operations.md`);
 });
