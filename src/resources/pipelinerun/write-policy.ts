@@ -54,6 +54,7 @@ function isProgressOnly(old: PipelineRunStatus, next: PipelineRunStatus): boolea
  */
 export function statusMergePatch(old: PipelineRunStatus, next: PipelineRunStatus): Record<string, unknown> {
   const patch: Record<string, unknown> = { ...next };
-  for (const key of Object.keys(old)) if (!(key in next)) patch[key] = null;
+  // A field set to undefined is absent on the wire: it must be nulled like a missing one.
+  for (const key of Object.keys(old)) if (patch[key] === undefined) patch[key] = null;
   return patch;
 }
