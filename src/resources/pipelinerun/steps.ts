@@ -27,13 +27,16 @@ export function stepStatuses(
       const report = needsWrapper(step) ? parseWrapperReport(terminated.message) : undefined;
       const exitCode = report?.exitCode ?? terminated.exitCode;
       const failed = exitCode !== 0;
+      // The kubelet's reason describes the container's exit, which the wrapper turns into 0
+      // for onError: continue: it doesn't describe the step then.
+      const kubeletReason = exitCode === terminated.exitCode ? terminated.reason : undefined;
       return compact({
         name: step.name,
         state: failed ? 'failed' : 'succeeded',
         exitCode,
         startedAt: time(terminated.startedAt),
         finishedAt: time(terminated.finishedAt),
-        reason: report?.timedOut ? 'TimedOut' : (terminated.reason ?? (failed ? 'Error' : 'Completed')),
+        reason: report?.timedOut ? 'TimedOut' : (kubeletReason ?? (failed ? 'Error' : 'Completed')),
         message: report?.timedOut
           ? `ran longer than its timeout (${step.timeout ?? ''})`
           : failed

@@ -1,0 +1,244 @@
+// What a runner pod says about its attempt: started, stuck, finished, and who failed it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Pod } from '../../../../src/kube/json.ts';
+import {
+  containerStatuses,
+  createdAt,
+  failureOf,
+  finishedAt,
+  hasStarted,
+  isTerminal,
+  stuckReason,
+  type Failure,
+} from '../../../../src/resources/pipelinerun/pod-reading.ts';
+import {
+  at,
+  disruptionTarget,
+  makePod,
+  makeRun,
+  running,
+  terminated,
+  unschedulable,
+  waiting,
+  wrapperReport,
+  type PodOptions,
+} from '../../../support/builders.ts';
+
+const run = makeRun({
+  spec: {
+    services: [{ name: 'db', image: 'postgres:17' }],
+    steps: [
+      { name: 'build', command: ['make'] },
+      { name: 'lint', command: ['make', 'lint'], onError: 'continue' },
+      { name: 'test', command: ['make', 'test'], timeout: '5m' },
+      { name: 'package', command: ['make', 'dist'] },
+    ],
+  },
+});
+const pod = (o: Partial<PodOptions> = {}): Pod => makePod(run, { created: 0, nodeName: 'node-1', ...o });
+const ready = { db: running(1), 'furrow-checkout': terminated(0, 1, 3) };
+
+test('containerStatuses: init containers and containers, by name', () => {
+  const names = [...containerStatuses(pod()).keys()];
+  assert.deepEqual(names, ['db', 'furrow-checkout', 'build', 'lint', 'test', 'package']);
+  assert.equal(containerStatuses(makePod(run, { created: 0 })).size, 0, 'not on a node yet: none');
+});
+
+test('isTerminal, hasStarted, createdAt, finishedAt', () => {
+  const cases: {
+    name: string;
+    pod: Pod;
+    terminal: boolean;
+    started: boolean;
+    finished: number | undefined;
+  }[] = [
+    {
+      name: 'unscheduled',
+      pod: makePod(run, { created: 0 }),
+      terminal: false,
+      started: false,
+      finished: undefined,
+    },
+    { name: 'containers being created', pod: pod(), terminal: false, started: false, finished: undefined },
+    {
+      name: 'a sidecar runs: started',
+      pod: pod({ states: { db: running(1) } }),
+      terminal: false,
+      started: true,
+      finished: undefined,
+    },
+    {
+      name: 'a step ran',
+      pod: pod({ states: { ...ready, build: running(4) } }),
+      terminal: false,
+      started: true,
+      finished: at(3),
+    },
+    {
+      name: 'succeeded: the last container to finish',
+      pod: pod({
+        phase: 'Succeeded',
+        states: {
+          db: terminated(143, 1, 31),
+          'furrow-checkout': terminated(0, 1, 3),
+          build: terminated(0, 3, 10),
+          lint: terminated(0, 10, 12),
+          test: terminated(0, 12, 20),
+          package: terminated(0, 20, 30),
+        },
+      }),
+      terminal: true,
+      started: true,
+      finished: at(31),
+    },
+    { name: 'failed', pod: pod({ phase: 'Failed' }), terminal: true, started: false, finished: undefined },
+  ];
+  for (const c of cases) {
+    assert.equal(isTerminal(c.pod), c.terminal, c.name);
+    assert.equal(hasStarted(c.pod), c.started, c.name);
+    assert.equal(finishedAt(c.pod), c.finished, c.name);
+    assert.equal(createdAt(c.pod), at(0), c.name);
+  }
+});
+
+test('stuckReason: image pulls that fail and pods no node takes', () => {
+  const cases: { name: string; pod: Pod; want: Failure | undefined }[] = [
+    { name: 'waiting for the scheduler', pod: makePod(run, { created: 0 }), want: undefined },
+    {
+      name: 'creating containers',
+      pod: pod({ states: { db: waiting('ContainerCreating') } }),
+      want: undefined,
+    },
+    {
+      name: 'unschedulable',
+      pod: makePod(run, {
+        created: 0,
+        conditions: [unschedulable('0/2 nodes are available: 2 Insufficient cpu.')],
+      }),
+      want: { kind: 'job', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' },
+    },
+    {
+      name: 'PodScheduled=False for another reason (scheduling gated) is not stuck',
+      pod: makePod(run, {
+        created: 0,
+        conditions: [{ type: 'PodScheduled', status: 'False', reason: 'SchedulingGated' }],
+      }),
+      want: undefined,
+    },
+    ...['ErrImagePull', 'ImagePullBackOff', 'InvalidImageName', 'ErrImageNeverPull'].map((reason) => ({
+      name: reason,
+      pod: pod({ states: { db: waiting(reason, 'pull access denied') } }),
+      want: {
+        kind: 'job' as const,
+        reason: 'ImagePullFailed',
+        message: "container db can't pull image postgres:17: pull access denied",
+      },
+    })),
+    {
+      name: 'a later step’s image',
+      pod: pod({ states: { ...ready, build: waiting('ImagePullBackOff') } }),
+      want: {
+        kind: 'job',
+        reason: 'ImagePullFailed',
+        message: "container build can't pull image alpine:3.22: ImagePullBackOff",
+      },
+    },
+  ];
+  for (const c of cases) assert.deepEqual(stuckReason(c.pod), c.want, c.name);
+});
+
+test('failureOf: the infrastructure’s failures don’t count, the job’s do', () => {
+  const failed = (o: Partial<PodOptions>) => pod({ phase: 'Failed', ...o });
+  const cases: { name: string; pod: Pod; want: Failure }[] = [
+    {
+      name: 'DisruptionTarget wins over a failing step',
+      pod: failed({
+        conditions: [
+          disruptionTarget('DeletionByTaintManager', 'Taint manager: deleting due to NoExecute taint'),
+        ],
+        states: { ...ready, build: terminated(137, 3, 9) },
+      }),
+      want: {
+        kind: 'infrastructure',
+        reason: 'DeletionByTaintManager',
+        message: 'pod app-1 was disrupted: Taint manager: deleting due to NoExecute taint',
+      },
+    },
+    ...[
+      'Evicted',
+      'NodeLost',
+      'NodeShutdown',
+      'Terminated',
+      'UnexpectedAdmissionError',
+      'NodeAffinity',
+      'OutOfcpu',
+    ].map((reason) => ({
+      name: `pod reason ${reason}`,
+      pod: failed({ reason, message: `because ${reason}` }),
+      want: {
+        kind: 'infrastructure' as const,
+        reason,
+        message: `pod app-1 failed on its node: because ${reason}`,
+      },
+    })),
+    {
+      name: 'DeadlineExceeded: the job ran too long',
+      pod: failed({ reason: 'DeadlineExceeded', states: { ...ready, build: terminated(137, 3, 9) } }),
+      want: { kind: 'job', reason: 'TimedOut', message: 'the pod reached its activeDeadlineSeconds' },
+    },
+    {
+      name: 'the checkout failed',
+      pod: failed({ states: { db: running(1), 'furrow-checkout': terminated(128, 1, 3) } }),
+      want: {
+        kind: 'job',
+        reason: 'CheckoutFailed',
+        message: 'checking out the source failed (exit code 128)',
+      },
+    },
+    {
+      name: 'a step failed',
+      pod: failed({ states: { ...ready, build: terminated(2, 3, 9) } }),
+      want: { kind: 'job', reason: 'StepFailed', message: 'step build exited with code 2' },
+    },
+    {
+      name: 'a step failed for memory',
+      pod: failed({ states: { ...ready, build: terminated(137, 3, 9, { reason: 'OOMKilled' }) } }),
+      want: { kind: 'job', reason: 'StepFailed', message: 'step build exited with code 137 (out of memory)' },
+    },
+    {
+      name: 'a step that may fail did; the next one failed the pod',
+      pod: failed({
+        states: {
+          ...ready,
+          build: terminated(0, 3, 4),
+          lint: terminated(0, 4, 5, { message: wrapperReport(1) }),
+          test: terminated(1, 5, 9, { message: wrapperReport(1) }),
+        },
+      }),
+      want: { kind: 'job', reason: 'StepFailed', message: 'step test exited with code 1' },
+    },
+    {
+      name: 'a wrapped step timed out',
+      pod: failed({
+        states: {
+          ...ready,
+          build: terminated(0, 3, 4),
+          lint: terminated(0, 4, 5),
+          test: terminated(124, 5, 305, { message: wrapperReport(124, true) }),
+        },
+      }),
+      want: { kind: 'job', reason: 'StepTimedOut', message: 'step test ran longer than its timeout (5m)' },
+    },
+    {
+      name: 'failed with no failing container and no reason: the infrastructure’s',
+      pod: failed({ states: { ...ready, build: terminated(0, 3, 4) } }),
+      want: {
+        kind: 'infrastructure',
+        reason: 'PodFailed',
+        message: 'pod app-1 failed without a failing step: no reason given',
+      },
+    },
+  ];
+  for (const c of cases) assert.deepEqual(failureOf(run, c.pod), c.want, c.name);
+});
