@@ -911,6 +911,19 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'attempt 2’s pod created but not yet in the cache: create it again (the API says it exists), not a lost pod',
+    input: { run: secondAttempt, now: at(83), pods: [testFailed(withRetries)] },
+    expect: {
+      phase: 'Pending',
+      reason: 'Starting',
+      actions: ['createPod app-2 attempt=2'],
+      status: {
+        attempt: 2,
+        attempts: [{ attempt: 1 }, { attempt: 2, phase: 'Pending', completionTime: undefined }],
+      },
+    },
+  },
+  {
     name: 'attempt 2 fails too and retries.limit 1 is used up: Failed, both attempts recorded',
     input: {
       run: after({
