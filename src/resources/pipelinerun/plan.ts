@@ -15,6 +15,7 @@ import type {
   PipelineRun,
   PipelineRunPhase as Phase,
   PipelineRunStatus,
+  StepStatus,
 } from '../types.ts';
 import type { Admission } from './admission.ts';
 import { setCondition } from './conditions.ts';
@@ -359,6 +360,13 @@ const podRunning: Policy = (ctx) => {
     if (s?.state !== 'running' || limit === undefined || began === undefined) continue;
     const stopAt = began + limit + stepTimeoutGraceMs;
     if (ctx.now >= stopAt) {
+      // The step failed, as if its wrapper had stopped it; the steps after it are skipped.
+      const timedOut: StepStatus = {
+        ...s,
+        state: 'failed',
+        reason: 'TimedOut',
+        message: `ran longer than its timeout (${step.timeout ?? ''})`,
+      };
       return failAttempt(
         ctx,
         {
@@ -367,6 +375,7 @@ const podRunning: Policy = (ctx) => {
           message: `step ${step.name} ran longer than its timeout (${step.timeout ?? ''})`,
         },
         [{ type: 'deletePod', pod, gracePeriodSeconds: stopGracePeriodSeconds, why: 'step timed out' }],
+        stepStatuses(ctx.run, pod, 'StepTimedOut').map((x) => (x.name === step.name ? timedOut : x)),
       );
     }
     nextCheck = Math.min(nextCheck ?? Infinity, stopAt - ctx.now);
@@ -534,7 +543,12 @@ function retryDelayMs(ctx: Context, failed: AttemptStatus): number {
 }
 
 /** The current attempt failed: retry it if the limits allow, or end the run Failed. */
-function failAttempt(ctx: Context, failure: Failure, actions: RunAction[] = []): RunPlan {
+function failAttempt(
+  ctx: Context,
+  failure: Failure,
+  actions: RunAction[] = [],
+  steps = stepStatuses(ctx.run, ctx.pod, failure.reason),
+): RunPlan {
   const pod = ctx.pod;
   const record = attemptRecord(ctx, pod, {
     phase: 'Failed',
@@ -551,7 +565,6 @@ function failAttempt(ctx: Context, failure: Failure, actions: RunAction[] = []):
     failure.kind === 'job'
       ? jobFailures <= limit
       : infraFailures <= ctx.input.config.maxInfrastructureRetries;
-  const steps = stepStatuses(ctx.run, pod, failure.reason);
   const withHistory: Context = { ...ctx, old: { ...ctx.old, attempts } };
   if (!canRetry) {
     const gaveUp =

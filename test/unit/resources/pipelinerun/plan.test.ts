@@ -759,6 +759,25 @@ const scenarios: Scenario[] = [
     expect: { phase: 'Running', reason: 'Running', actions: [], requeueAfterMs: 1000 },
   },
   {
+    name: 'a step running past its timeout + 30 s (its wrapper didn’t stop it): the operator does',
+    input: { run: timeoutRunning, now: at(130), pods: [testing(timeoutRun)] },
+    expect: {
+      phase: 'Failed',
+      reason: 'StepTimedOut',
+      actions: ['deletePod app-1 grace=5'],
+      status: {
+        message: 'step test ran longer than its timeout (1m)',
+        currentStep: 'test',
+        steps: [
+          { name: 'build', state: 'succeeded' },
+          { name: 'test', state: 'failed', reason: 'TimedOut', startedAt: iso(40), exitCode: undefined },
+          { name: 'package', state: 'skipped', reason: 'StepTimedOut' },
+        ],
+        attempts: [{ attempt: 1, reason: 'StepTimedOut', countsAgainstLimit: true }],
+      },
+    },
+  },
+  {
     name: 'the pod reached its activeDeadlineSeconds: TimedOut attempt',
     input: {
       run: runningRun,
