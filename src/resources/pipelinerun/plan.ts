@@ -613,12 +613,14 @@ function end(
   steps = stepStatuses(ctx.run, ctx.pod, phase === 'Succeeded' ? undefined : reason),
 ): RunPlan {
   const succeeded = phase === 'Succeeded';
+  // A cancellation acts on the generation that set spec.cancelled, not the pod's.
+  const generation = started(ctx) && phase !== 'Cancelled' ? observedGeneration(ctx) : ctx.generation;
   let conditions = ctx.old.conditions;
   if (started(ctx) && phase !== 'Cancelled') conditions = admittedConditions(ctx);
   conditions = setCondition(
     conditions,
     { type: 'Succeeded', status: succeeded ? 'True' : 'False', reason, message },
-    started(ctx) ? observedGeneration(ctx) : ctx.generation,
+    generation,
     ctx.now,
   );
   const attemptOpen = ctx.pod !== undefined || ctx.attemptRecorded;
@@ -644,7 +646,7 @@ function end(
     attempt: attemptOpen ? ctx.attempt : ctx.old.attempt,
     currentStep: currentStep(steps),
     queuePosition: undefined,
-    observedGeneration: started(ctx) ? observedGeneration(ctx) : ctx.generation,
+    observedGeneration: generation,
     steps: started(ctx) ? steps : undefined,
     attempts,
   });

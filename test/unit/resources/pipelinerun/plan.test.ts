@@ -838,6 +838,31 @@ const scenarios: Scenario[] = [
 
   // --- cancel ---
   {
+    name: 'cancelled while running: Cancelled, the pod deleted with a short grace, unfinished steps skipped',
+    input: { run: withSpec(runningRun, { cancelled: true }), now: at(60), pods: [testing(fresh)] },
+    expect: {
+      phase: 'Cancelled',
+      reason: 'Cancelled',
+      actions: ['deletePod app-1 grace=5'],
+      status: {
+        message: 'cancelled: spec.cancelled is true',
+        completionTime: iso(60),
+        duration: '50s',
+        observedGeneration: 2,
+        steps: [
+          { name: 'build', state: 'succeeded', exitCode: 0 },
+          { name: 'test', state: 'skipped', reason: 'Cancelled' },
+          { name: 'package', state: 'skipped', reason: 'Cancelled' },
+        ],
+        attempts: [{ attempt: 1, phase: 'Cancelled', completionTime: iso(60) }],
+        conditions: [
+          { type: 'Admitted', status: 'True', lastTransitionTime: iso(50) },
+          { type: 'Succeeded', status: 'False', reason: 'Cancelled', observedGeneration: 2 },
+        ],
+      },
+    },
+  },
+  {
     name: 'cancelled while queued: Cancelled, no pod ever',
     input: {
       run: withSpec(queued, { cancelled: true }),
