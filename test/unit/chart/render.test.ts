@@ -174,9 +174,9 @@ describe('every variant', () => {
           }
       }
       const expected: Record<string, string[]> = {
-        'furrow.dev/pipelineruns': ['delete', 'get', 'list', 'watch'],
+        'furrow.dev/pipelineruns': ['delete', 'list', 'watch'],
         'furrow.dev/pipelineruns/status': ['patch'],
-        'furrow.dev/nodepools': ['get', 'list', 'patch', 'watch'],
+        'furrow.dev/nodepools': ['list', 'patch', 'watch'],
         'furrow.dev/nodepools/status': ['patch'],
         'core/pods': ['create', 'delete', 'get', 'list', 'watch'],
         'core/nodes': ['list', 'patch', 'watch'],
