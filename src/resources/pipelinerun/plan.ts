@@ -25,6 +25,7 @@ import {
   finishedAt,
   hasStarted,
   isTerminal,
+  lastContainerChange,
   stuckReason,
   type Failure,
 } from './pod-reading.ts';
@@ -324,13 +325,7 @@ const podPending: Policy = (ctx) => {
   const since = createdAt(pod) ?? ctx.now;
   const timeout = pendingTimeoutMs(ctx);
   const stuck = stuckReason(pod);
-  if (stuck && ctx.now >= since + timeout) {
-    return failAttempt(
-      ctx,
-      { ...stuck, message: `${stuck.message} (pending for more than ${formatDuration(timeout)})` },
-      [{ type: 'deletePod', pod, gracePeriodSeconds: 0, why: stuck.reason }],
-    );
-  }
+  if (stuck && ctx.now >= since + timeout) return failStuck(ctx, pod, stuck);
   const waiting = [
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
@@ -379,6 +374,14 @@ const podRunning: Policy = (ctx) => {
       );
     }
     nextCheck = Math.min(nextCheck ?? Infinity, stopAt - ctx.now);
+  }
+  // Each container's image is pulled when its turn comes, so a later step (or a second
+  // service) can be stuck on its image too: since the kubelet moved on to it, at the latest.
+  const stuck = stuckReason(pod);
+  if (stuck) {
+    const stuckAt = (lastContainerChange(pod) ?? createdAt(pod) ?? ctx.now) + pendingTimeoutMs(ctx);
+    if (ctx.now >= stuckAt) return failStuck(ctx, pod, stuck);
+    nextCheck = Math.min(nextCheck ?? Infinity, stuckAt - ctx.now);
   }
   const running = currentStep(steps);
   let conditions = admittedConditions(ctx);
@@ -451,6 +454,14 @@ function pendingTimeoutMs(ctx: Context): number {
   return (
     (fromPool !== undefined ? parseDuration(fromPool) : undefined) ?? ctx.input.config.defaultPendingTimeoutMs
   );
+}
+
+/** A pod stuck (unschedulable, an image it can't pull) for the pending timeout: give up on it. */
+function failStuck(ctx: Context, pod: Pod, stuck: Failure): RunPlan {
+  const timeout = formatDuration(pendingTimeoutMs(ctx));
+  return failAttempt(ctx, { ...stuck, message: `${stuck.message} (pending for more than ${timeout})` }, [
+    { type: 'deletePod', pod, gracePeriodSeconds: 0, why: stuck.reason },
+  ]);
 }
 
 function observedGeneration(ctx: Context): number {

@@ -45,6 +45,21 @@ export function finishedAt(pod: Pod): number | undefined {
   return latest;
 }
 
+/**
+ * The last time a container started or ended: when the kubelet last moved on. A container
+ * still waiting to start has waited since then at most.
+ */
+export function lastContainerChange(pod: Pod): number | undefined {
+  let latest: number | undefined;
+  for (const s of containerStatuses(pod).values()) {
+    for (const text of [s.state?.running?.startedAt, s.state?.terminated?.finishedAt]) {
+      const t = parseTime(text);
+      if (t !== undefined && (latest === undefined || t > latest)) latest = t;
+    }
+  }
+  return latest;
+}
+
 const imagePullReasons = new Set([
   'ErrImagePull',
   'ImagePullBackOff',

@@ -493,6 +493,71 @@ const scenarios: Scenario[] = [
     },
   },
 
+  {
+    name: 'a later step’s image can’t be pulled: ImagePullFailed once it has waited the pending timeout',
+    input: {
+      run: runningRun,
+      now: at(340),
+      pods: [pod(fresh, { states: { ...built, test: waiting('ErrImagePull', 'manifest unknown') } })],
+    },
+    expect: {
+      phase: 'Failed',
+      reason: 'ImagePullFailed',
+      actions: ['deletePod app-1 grace=0'],
+      status: {
+        message: "container test can't pull image alpine:3.22: manifest unknown (pending for more than 5m0s)",
+        steps: [
+          { name: 'build', state: 'succeeded' },
+          { name: 'test', state: 'skipped', reason: 'ImagePullFailed' },
+          { name: 'package', state: 'skipped' },
+        ],
+        attempts: [{ attempt: 1, reason: 'ImagePullFailed', countsAgainstLimit: true }],
+      },
+    },
+  },
+  {
+    name: 'a later step’s image can’t be pulled yet: the wait counts from when the step before it ended',
+    input: {
+      run: runningRun,
+      now: at(339),
+      pods: [
+        pod(fresh, { states: { ...built, test: waiting('ImagePullBackOff', 'Back-off pulling image') } }),
+      ],
+    },
+    expect: {
+      phase: 'Running',
+      reason: 'Running',
+      actions: [],
+      requeueAfterMs: 1000,
+      status: {
+        steps: [
+          { name: 'build' },
+          { name: 'test', state: 'waiting', reason: 'ImagePullBackOff' },
+          { name: 'package' },
+        ],
+      },
+    },
+  },
+  {
+    name: 'a second service’s image can’t be pulled while the first runs: ImagePullFailed too',
+    input: (() => {
+      const run = makeRun({
+        spec: {
+          services: [
+            { name: 'db', image: 'postgres:17' },
+            { name: 'cache', image: 'redis:8-typo' },
+          ],
+        },
+      });
+      return {
+        run,
+        now: at(312),
+        pods: [pod(run, { states: { db: running(12), cache: waiting('ErrImagePull', 'not found') } })],
+      };
+    })(),
+    expect: { phase: 'Failed', reason: 'ImagePullFailed', actions: ['deletePod app-1 grace=0'] },
+  },
+
   // --- running ---
   {
     name: 'running: step progress, current step, startTime from the first pod’s creation',

@@ -9,6 +9,7 @@ import {
   finishedAt,
   hasStarted,
   isTerminal,
+  lastContainerChange,
   stuckReason,
   type Failure,
 } from '../../../../src/resources/pipelinerun/pod-reading.ts';
@@ -45,13 +46,15 @@ test('containerStatuses: init containers and containers, by name', () => {
   assert.equal(containerStatuses(makePod(run, { created: 0 })).size, 0, 'not on a node yet: none');
 });
 
-test('isTerminal, hasStarted, createdAt, finishedAt', () => {
+test('isTerminal, hasStarted, createdAt, finishedAt, lastContainerChange', () => {
   const cases: {
     name: string;
     pod: Pod;
     terminal: boolean;
     started: boolean;
     finished: number | undefined;
+    /** lastContainerChange, when it isn't `finished`. */
+    changed?: number;
   }[] = [
     {
       name: 'unscheduled',
@@ -67,13 +70,31 @@ test('isTerminal, hasStarted, createdAt, finishedAt', () => {
       terminal: false,
       started: true,
       finished: undefined,
+      changed: at(1),
     },
     {
-      name: 'a step ran',
+      name: 'a sidecar started after the checkout ended: the last change is its start',
+      pod: pod({ states: { db: running(9), 'furrow-checkout': terminated(0, 1, 3) } }),
+      terminal: false,
+      started: true,
+      finished: at(3),
+      changed: at(9),
+    },
+    {
+      name: 'a step runs',
       pod: pod({ states: { ...ready, build: running(4) } }),
       terminal: false,
       started: true,
       finished: at(3),
+      changed: at(4),
+    },
+    {
+      name: 'a step ended, the next one waits for its image',
+      pod: pod({ states: { ...ready, build: terminated(0, 4, 8), lint: waiting('ErrImagePull') } }),
+      terminal: false,
+      started: true,
+      finished: at(8),
+      changed: at(8),
     },
     {
       name: 'succeeded: the last container to finish',
@@ -98,6 +119,7 @@ test('isTerminal, hasStarted, createdAt, finishedAt', () => {
     assert.equal(isTerminal(c.pod), c.terminal, c.name);
     assert.equal(hasStarted(c.pod), c.started, c.name);
     assert.equal(finishedAt(c.pod), c.finished, c.name);
+    assert.equal(lastContainerChange(c.pod), 'changed' in c ? c.changed : c.finished, c.name);
     assert.equal(createdAt(c.pod), at(0), c.name);
   }
 });
