@@ -4,6 +4,7 @@ import { test } from 'node:test';
 import { currentStep, stepStatuses } from '../../../../src/resources/pipelinerun/steps.ts';
 import type { Step, StepStatus } from '../../../../src/resources/types.ts';
 import {
+  iso,
   makePod,
   makeRun,
   running,
@@ -30,6 +31,10 @@ function one(step: Partial<Step>, state: ContainerState | undefined, ended?: str
   });
   return stepStatuses(run, pod, ended)[0];
 }
+
+/** The times of a step that ran from 5 s to 9 s (or 7 s) after T0, as stepStatuses writes them. */
+const from5to9 = { startedAt: iso(5), finishedAt: iso(9) };
+const from5to7 = { startedAt: iso(5), finishedAt: iso(7) };
 
 test('a step’s status follows its container’s state', () => {
   const cases: {
@@ -61,8 +66,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'succeeded',
         exitCode: 0,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'Completed',
       },
     },
@@ -73,8 +77,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'failed',
         exitCode: 2,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'Error',
         message: 'exited with code 2',
       },
@@ -86,8 +89,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'failed',
         exitCode: 137,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'OOMKilled',
         message: 'exited with code 137',
       },
@@ -100,8 +102,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'failed',
         exitCode: 3,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'Error',
         message: 'exited with code 3; onError: continue, the run went on',
       },
@@ -114,8 +115,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'succeeded',
         exitCode: 0,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'Completed',
       },
     },
@@ -127,8 +127,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'failed',
         exitCode: 124,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:07Z',
+        ...from5to7,
         reason: 'TimedOut',
         message: 'ran longer than its timeout (2s)',
       },
@@ -141,8 +140,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'failed',
         exitCode: 124,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:07Z',
+        ...from5to7,
         reason: 'TimedOut',
         message: 'ran longer than its timeout (2s)',
       },
@@ -154,8 +152,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'succeeded',
         exitCode: 0,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'Completed',
       },
     },
@@ -167,8 +164,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'failed',
         exitCode: 137,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'Error',
         message: 'exited with code 137',
       },
@@ -193,8 +189,7 @@ test('a step’s status follows its container’s state', () => {
         name: 's',
         state: 'succeeded',
         exitCode: 0,
-        startedAt: '2025-06-02T10:00:05Z',
-        finishedAt: '2025-06-02T10:00:09Z',
+        ...from5to9,
         reason: 'Completed',
       },
     },
