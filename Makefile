@@ -68,3 +68,10 @@ cluster-down: ## stop every local cluster process and remove its state
 
 cluster-status: ## show which local cluster processes run
 	@$(CLUSTER)/status.sh
+
+# The operator in the foreground against $$KUBECONFIG (the local cluster's by default); Ctrl-C
+# stops it cleanly. Extra flags: make run ARGS='--log-level debug'.
+run: install ## run the operator here, against $$KUBECONFIG (default: the local cluster)
+	@test -f "$(KUBECONFIG)" || { echo "no kubeconfig at $(KUBECONFIG): run make cluster-up, or set KUBECONFIG"; exit 1; }
+	kubectl apply --server-side --force-conflicts -f crds/ >/dev/null
+	exec node src/main.ts $(ARGS)
