@@ -20,6 +20,8 @@ export interface OperatorOptions {
   waitReady?: boolean;
   /** A name in the logs when a test runs several. */
   name?: string;
+  /** The kubeconfig the operator uses (default: the cluster under test's, kubeconfigPath()). */
+  kubeconfig?: string;
 }
 
 export interface LogLine {
@@ -64,7 +66,7 @@ export async function startOperator(t: TestContext, options: OperatorOptions = {
   const args = [
     path.join(repoRoot, 'src', 'main.ts'),
     '--kubeconfig',
-    kubeconfigPath(),
+    options.kubeconfig ?? kubeconfigPath(),
     '--health-port',
     String(healthPort),
     '--metrics-port',
