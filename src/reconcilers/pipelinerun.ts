@@ -11,7 +11,13 @@ import { objectLogger, type Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { group, pipelineRunNames, version } from '../resources/names.ts';
 import { transitionEvents } from '../resources/pipelinerun/events.ts';
-import { finalPhases, planRun, type PlanConfig, type RunAction } from '../resources/pipelinerun/plan.ts';
+import {
+  finalPhases,
+  planRun,
+  type PlanConfig,
+  type RunAction,
+  type RunInput,
+} from '../resources/pipelinerun/plan.ts';
 import { parseTime } from '../resources/pipelinerun/time.ts';
 import { decideStatusWrite, statusMergePatch } from '../resources/pipelinerun/write-policy.ts';
 import type { NodePool, PipelineRun, PipelineRunStatus } from '../resources/types.ts';
@@ -67,7 +73,7 @@ export class PipelineRunReconciler {
     const pool = this.deps.pools.get(run.spec.pool);
     const pods = this.deps.pods.byIndex(podsByRunUid, uid);
     const now = this.clock();
-    const plan = planRun({
+    const input: RunInput = {
       run,
       pool,
       pods,
@@ -75,7 +81,8 @@ export class PipelineRunReconciler {
       now,
       config: this.deps.config,
       ...this.invalidSpec(run),
-    });
+    };
+    let plan = planRun(input);
 
     let requeueAfterMs = plan.requeueAfterMs;
     // Taking the slot now, before the first await, keeps concurrent reconciles of other runs
@@ -84,6 +91,13 @@ export class PipelineRunReconciler {
     for (const action of plan.actions) {
       const outcome = await this.act(run, action, log);
       if (outcome === 'gone') return undefined;
+      if (typeof outcome === 'object') {
+        // The API server refused the pod for good: that ends this attempt, and the plan says
+        // what follows (a retry within retries.limit, or Failed PodRejected).
+        plan = planRun({ ...input, podRejected: outcome.rejected });
+        requeueAfterMs = plan.requeueAfterMs;
+        break;
+      }
     }
 
     const old = run.status ?? {};
@@ -118,8 +132,16 @@ export class PipelineRunReconciler {
     return cached.error !== undefined ? { invalidSpec: cached.error } : {};
   }
 
-  /** Carries out one action; 'gone' when the run itself was deleted. */
-  private async act(run: PipelineRun, action: RunAction, log: Logger): Promise<'done' | 'gone'> {
+  /**
+   * Carries out one action: 'gone' when the run itself was deleted, { rejected } when the API
+   * server refused its pod for good (validation, or an admission policy; a full quota is
+   * retried instead).
+   */
+  private async act(
+    run: PipelineRun,
+    action: RunAction,
+    log: Logger,
+  ): Promise<'done' | 'gone' | { rejected: string }> {
     const namespace = run.metadata.namespace ?? '';
     const { core, custom } = this.deps.clients;
     switch (action.type) {
@@ -135,11 +157,15 @@ export class PipelineRunReconciler {
             `created pod ${name} (attempt ${action.attempt})`,
           );
         } catch (err) {
-          if (!isAlreadyExists(err)) {
-            this.deps.queues.release(objectKey(run));
-            throw err;
+          if (isAlreadyExists(err)) {
+            await this.adopt(run, name, log);
+            return 'done';
           }
-          await this.adopt(run, name, log);
+          this.deps.queues.release(objectKey(run));
+          const refusal = permanentRefusal(err);
+          if (refusal === undefined) throw err;
+          log.warn('the API server refused the runner pod', { pod: name, error: refusal });
+          return { rejected: refusal };
         }
         return 'done';
       }
@@ -243,6 +269,15 @@ export class PipelineRunReconciler {
       this.deps.metrics.runDuration.observe({ pool, phase }, Math.max(0, completed - started) / 1000);
     }
   }
+}
+
+/** A refusal that retrying the same pod can't overcome: invalid, or denied by admission. */
+function permanentRefusal(err: unknown): string | undefined {
+  const code = httpStatus(err);
+  if (code !== 422 && code !== 403 && code !== 400) return undefined;
+  const text = describeError(err);
+  if (code === 403 && /exceeded quota/i.test(text)) return undefined;
+  return text;
 }
 
 function runRef(run: PipelineRun) {

@@ -1,7 +1,7 @@
 // run + pool + pods + admission + clock → the status the run should have and what to do.
 // Pure. A chain of policies, as cert-manager's: each looks at the run and either decides
 // (returns a plan) or passes to the next. Their order is the precedence of the rules:
-//   finished > invalid > cancelled > refused > queued > timed out > the current attempt's pod.
+//   finished > invalid > pod rejected > cancelled > refused > queued > timed out > the attempt's pod.
 // Everything is derived from cluster state (the run's spec and status, its pods), never from
 // memory, so a restarted operator or a new leader decides the same.
 import type { Pod } from '../../kube/json.ts';
@@ -52,6 +52,8 @@ export interface RunInput {
    * before the CRD's schema tightened, or a CRD installed without validation).
    */
   invalidSpec?: string;
+  /** The API server refused the attempt's pod (admission, validation): why, in its words. */
+  podRejected?: string;
 }
 
 export type RunAction =
@@ -171,6 +173,16 @@ const invalid: Policy = (ctx) => {
   return end(ctx, 'Failed', 'InvalidSpec', `the spec is invalid: ${why}`, []);
 };
 
+const rejected: Policy = (ctx) => {
+  const why = ctx.input.podRejected;
+  if (why === undefined || ctx.pod) return undefined;
+  return failAttempt(ctx, {
+    kind: 'job',
+    reason: 'PodRejected',
+    message: `the API server refused pod ${ctx.podName}: ${why}`,
+  });
+};
+
 const cancelled: Policy = (ctx) => {
   if (ctx.run.spec.cancelled !== true) return undefined;
   return end(
@@ -230,6 +242,9 @@ const queued: Policy = (ctx) => {
 
 const timedOut: Policy = (ctx) => {
   if (ctx.startedAt === undefined || ctx.now < ctx.startedAt + ctx.timeoutMs) return undefined;
+  // A pod that ended before the deadline, seen only after it, decides the run: not a timeout.
+  const ended = ctx.pod && isTerminal(ctx.pod) ? finishedAt(ctx.pod) : undefined;
+  if (ended !== undefined && ended <= ctx.startedAt + ctx.timeoutMs) return undefined;
   const timeout = ctx.run.spec.timeout ?? defaultTimeout;
   return end(
     ctx,
@@ -422,6 +437,7 @@ const podRunning: Policy = (ctx) => {
 const policies: Policy[] = [
   finished,
   invalid,
+  rejected,
   cancelled,
   refused,
   queued,

@@ -52,9 +52,7 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: Ru
   const steps = spec.steps.map((s) => step(s, spec, runner.resources, runAsNonRoot));
   const last = steps.pop();
   if (!last) throw new Error('a PipelineRun has at least one step');
-  const services = (spec.services ?? []).map((s) =>
-    service(s, spec.source?.git !== undefined, runner.resources, runAsNonRoot),
-  );
+  const services = (spec.services ?? []).map((s) => service(s, runner.resources, runAsNonRoot));
   const git = spec.source?.git;
   const initContainers = [...services, ...(git ? [checkout(git, gitImage, runAsNonRoot)] : []), ...steps];
 

@@ -49,16 +49,24 @@ function mergeEnv(...lists: (EnvVar[] | undefined)[]): EnvVar[] {
   return [...byName.values()];
 }
 
-/** The first requirements given, with quantities as strings (the API takes 2 or "2"). */
-function resources(...candidates: (ResourceRequirements | undefined)[]): Container['resources'] {
-  const chosen = candidates.find((r) => r !== undefined);
-  if (!chosen) return undefined;
-  const strings = (m: Record<string, string | number> | undefined) =>
-    m && Object.fromEntries(Object.entries(m).map(([k, v]) => [k, String(v)]));
-  return {
-    ...(chosen.requests ? { requests: strings(chosen.requests) } : {}),
-    ...(chosen.limits ? { limits: strings(chosen.limits) } : {}),
+/**
+ * Requirements merged resource by resource: what the step names wins, then the run's
+ * spec.resources, then the pool's runner.resources (so a run asking only for more CPU keeps
+ * the pool's memory limit). Quantities become strings (the API takes 2 or "2").
+ */
+function resources(...layers: (ResourceRequirements | undefined)[]): Container['resources'] {
+  const merge = (pick: (r: ResourceRequirements) => Record<string, string | number> | undefined) => {
+    const merged: Record<string, string> = {};
+    for (const layer of layers) {
+      for (const [name, quantity] of Object.entries((layer && pick(layer)) ?? {}))
+        merged[name] ??= String(quantity);
+    }
+    return Object.keys(merged).length > 0 ? merged : undefined;
   };
+  const requests = merge((r) => r.requests);
+  const limits = merge((r) => r.limits);
+  if (!requests && !limits) return undefined;
+  return { ...(requests ? { requests } : {}), ...(limits ? { limits } : {}) };
 }
 
 export function step(
@@ -86,7 +94,6 @@ export function step(
 /** A service is a native sidecar: it starts first, runs beside the steps, stops after them. */
 export function service(
   s: Service,
-  hasSource: boolean,
   poolResources: ResourceRequirements | undefined,
   runAsNonRoot: boolean | undefined,
 ): Container {
@@ -98,7 +105,8 @@ export function service(
     ...(command ? { command } : {}),
     ...(s.script === undefined && s.args ? { args: s.args } : {}),
     ...(s.env?.length ? { env: s.env } : {}),
-    ...(s.workingDir ? { workingDir: s.workingDir } : hasSource ? { workingDir: sourceDir } : {}),
+    // Services start before the checkout, so the source directory doesn't exist yet for them.
+    ...(s.workingDir ? { workingDir: s.workingDir } : {}),
     ...(s.ports?.length ? { ports: s.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })) } : {}),
     ...(res ? { resources: res } : {}),
     volumeMounts: workspaceMounts,

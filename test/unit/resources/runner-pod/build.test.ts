@@ -347,7 +347,7 @@ test('env: spec.env, then the step’s own, which wins by name and keeps the fir
   assert.equal(container(bare, 'only').env, undefined, 'no env at all: no env field');
 });
 
-test('resources: the step’s, else spec.resources, else the pool’s runner.resources; quantities as strings', () => {
+test('resources merge name by name: the step’s, then spec.resources, then the pool’s runner.resources; quantities as strings', () => {
   const stepRes = { requests: { cpu: 2 }, limits: { memory: '1Gi' } };
   const runRes = { requests: { cpu: '500m', memory: 512 } };
   const poolRes = { requests: { cpu: '100m' }, limits: { memory: '4Gi' } };
@@ -359,14 +359,19 @@ test('resources: the step’s, else spec.resources, else the pool’s runner.res
     want: unknown;
   }[] = [
     {
-      name: 'step wins',
+      name: 'the step wins for what it names; the run and the pool fill in the rest',
       step: stepRes,
       run: runRes,
       pool: poolRes,
-      want: { requests: { cpu: '2' }, limits: { memory: '1Gi' } },
+      want: { requests: { cpu: '2', memory: '512' }, limits: { memory: '1Gi' } },
     },
-    { name: 'then the run', run: runRes, pool: poolRes, want: { requests: { cpu: '500m', memory: '512' } } },
-    { name: 'then the pool', pool: poolRes, want: { requests: { cpu: '100m' }, limits: { memory: '4Gi' } } },
+    {
+      name: 'a run asking for CPU keeps the pool’s memory limit',
+      run: runRes,
+      pool: poolRes,
+      want: { requests: { cpu: '500m', memory: '512' }, limits: { memory: '4Gi' } },
+    },
+    { name: 'the pool alone', pool: poolRes, want: { requests: { cpu: '100m' }, limits: { memory: '4Gi' } } },
     { name: 'none', want: undefined },
   ];
   for (const c of cases) {
@@ -378,7 +383,7 @@ test('resources: the step’s, else spec.resources, else the pool’s runner.res
   }
 });
 
-test('services: their own resources else the pool’s, ports default to TCP, script through sh -e', () => {
+test('services: their own resources merged over the pool’s, ports default to TCP, script through sh -e', () => {
   const run = makeRun({
     spec: {
       resources: { requests: { cpu: '4' } },
@@ -405,10 +410,18 @@ test('services: their own resources else the pool’s, ports default to TCP, scr
     'services don’t take the steps’ spec.resources',
   );
   assert.equal(db.command, undefined, 'the image’s entrypoint');
-  assert.equal(db.workingDir, '/workspace/source');
+  assert.equal(
+    db.workingDir,
+    undefined,
+    'services start before the checkout: no source directory yet, the image’s own',
+  );
   const mock = container(pod, 'mock');
   assert.deepEqual(mock.command, ['/bin/sh', '-e', '-c', 'httpd -f']);
-  assert.deepEqual(mock.resources, { limits: { memory: '64Mi' } });
+  assert.deepEqual(
+    mock.resources,
+    { requests: { cpu: '100m' }, limits: { memory: '64Mi' } },
+    'its own limit, the pool’s request',
+  );
   const raw = container(pod, 'raw');
   assert.deepEqual([raw.command, raw.args], [['redis-server'], ['--save', '']]);
 });
