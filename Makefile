@@ -9,10 +9,17 @@ export KUBECONFIG
 NODE_TEST := node --test --test-reporter=spec
 
 .PHONY: help install tools build typecheck lint format crds test test-unit test-e2e \
-        cluster-up cluster-down cluster-status run chart-lint image-lint image-check
+        cluster-up cluster-down cluster-status run chart-lint image-lint image-check up down
 
 help: ## list the targets
 	@grep -E '^[a-z-]+:.*## ' $(MAKEFILE_LIST) | sed 's/:.*## /\t/' | expand -t 18
+
+# $$KUBECONFIG's cluster when it answers, else the local one; see scripts/up.sh.
+up: install ## the cluster, the chart, the operator, and a PipelineRun watched until it succeeds
+	@scripts/up.sh
+
+down: ## undo make up (and stop the local cluster if make up started it)
+	@scripts/down.sh
 
 node_modules/.package-lock.json: package.json package-lock.json
 	npm ci --no-audit --no-fund

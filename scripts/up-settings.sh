@@ -1,0 +1,38 @@
+# Settings and helpers that scripts/up.sh and scripts/down.sh share. Sourced, not executed.
+# Every setting is an environment variable with a default; tests (test/e2e/make-up.test.ts)
+# override them to run beside other things on a shared cluster.
+# shellcheck shell=bash
+repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+# Node 24, kubectl and helm of this repository (npm ci and `make tools` put them there).
+export PATH="$repo/node_modules/.bin:$repo/bin:$PATH"
+cluster_dir=${FURROW_CLUSTER_DIR:-$repo/.cluster}
+local_kubeconfig=$cluster_dir/kubeconfig
+
+release=${FURROW_UP_RELEASE:-furrow}                 # Helm release
+namespace=${FURROW_UP_NAMESPACE:-furrow-system}      # its namespace
+runs_namespace=${FURROW_UP_RUNS_NAMESPACE:-furrow-runs} # the chart's runner namespace
+pool=${FURROW_UP_POOL:-}                              # the NodePool (default: see up.sh)
+node_class=${FURROW_UP_NODE_CLASS:-}                  # it selects furrow.dev/class=<this>
+health_port=${FURROW_UP_HEALTH_PORT:-18081}           # the operator process's ports
+metrics_port=${FURROW_UP_METRICS_PORT:-18080}
+timeout=${FURROW_UP_TIMEOUT:-120}                    # seconds to wait for the demo run
+# What up.sh did (settings, operator pid, log and kubeconfig), for down.sh.
+state=${FURROW_UP_STATE:-$cluster_dir/furrow-up}
+
+log() { printf '==> %s\n' "$*"; }
+die() { printf 'make up: error: %s\n' "$*" >&2; exit 1; }
+
+# Stops the operator process up.sh started, if it still runs: SIGTERM (it releases its Lease),
+# SIGKILL after 15 s. Checks the pid is still that process, never trusting a stale pid file.
+stop_operator() {
+  local pidfile=$state/operator.pid pid
+  [ -f "$pidfile" ] || return 0
+  pid=$(cat "$pidfile")
+  if kill -0 "$pid" 2>/dev/null && grep -qF "$repo/src/main.ts" "/proc/$pid/cmdline" 2>/dev/null; then
+    log "stopping the operator (pid $pid)"
+    kill -TERM "$pid"
+    for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
+    kill -KILL "$pid" 2>/dev/null || true
+  fi
+  rm -f "$pidfile"
+}
