@@ -37,6 +37,8 @@ sign controller-manager "/CN=system:kube-controller-manager"
 sign scheduler "/CN=system:kube-scheduler"
 # kwok plays every kubelet; system:masters keeps its node and pod status writes simple.
 sign kwok "/O=system:masters/CN=kwok"
+# The API server's client identity towards kubelets (kubectl logs/exec on the real node).
+sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
 
 if [ ! -f sa.key ]; then
   openssl genrsa -out sa.key 2048 2>/dev/null
