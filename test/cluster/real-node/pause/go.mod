@@ -1,0 +1,3 @@
+module furrow.dev/test/cluster/real-node/pause
+
+go 1.26
