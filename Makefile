@@ -82,3 +82,7 @@ run: install ## run the operator here, against $$KUBECONFIG (default: the local 
 	@test -f "$(KUBECONFIG)" || { echo "no kubeconfig at $(KUBECONFIG): run make cluster-up, or set KUBECONFIG"; exit 1; }
 	kubectl apply --server-side --force-conflicts -f crds/ >/dev/null
 	exec node src/main.ts $(ARGS)
+
+.PHONY: real-node-up
+real-node-up: tools ## (re)start the local cluster's real node (kubelet + containerd) on the running cluster
+	@$(CLUSTER)/real-node/up.sh
