@@ -1,0 +1,195 @@
+// The local cluster's real node (test/cluster/real-node/): a kubelet with containerd that really
+// runs containers. Helpers to find it, to write pods that land on it, and to serve a git
+// repository to its pods.
+import { execFileSync, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import type { TestContext } from 'node:test';
+import type * as k8s from '@kubernetes/client-node';
+import { core, waitFor } from './kube.ts';
+
+/**
+ * Images imported into the real node's containerd (no registry: never pulled). The names are
+ * set in test/cluster/real-node/lib.sh; pods must use imagePullPolicy Never (or IfNotPresent).
+ */
+export const realNodeImages = {
+  /** busybox-static 1.35 from Debian: /bin/sh, nc, wget, sleep and the other applets. */
+  busybox: 'furrow.local/busybox:1.35',
+  /** The busybox image plus Debian's git 2.39. */
+  git: 'furrow.local/git:2.39',
+};
+
+export const realNodeSelector = { 'furrow.dev/runtime': 'real' };
+/** The real node's taint: only pods that tolerate it run there. */
+export const realNodeToleration: k8s.V1Toleration = {
+  key: 'furrow.dev/runtime',
+  operator: 'Equal',
+  value: 'real',
+  effect: 'NoSchedule',
+};
+
+/** The Ready real node of the cluster under test, if it has one. */
+export async function findRealNode(): Promise<k8s.V1Node | undefined> {
+  const nodes = await core().listNode({ labelSelector: 'furrow.dev/runtime=real' });
+  return nodes.items.find((n) =>
+    n.status?.conditions?.some((c) => c.type === 'Ready' && c.status === 'True'),
+  );
+}
+
+/**
+ * Returns the real node, or marks the test skipped and returns undefined when the cluster has
+ * none (FURROW_REAL_NODE=0, a machine that can't run it, kind). Fails when the node lacks the
+ * images the tests use. `t.skip` doesn't stop a test: callers return on undefined.
+ */
+export async function requireRealNode(t: TestContext): Promise<k8s.V1Node | undefined> {
+  const node = await findRealNode();
+  if (!node) {
+    t.skip(
+      'needs a Ready node labelled furrow.dev/runtime=real (the local cluster on a machine that runs it)',
+    );
+    return undefined;
+  }
+  const present = new Set((node.status?.images ?? []).flatMap((i) => i.names ?? []));
+  for (const image of Object.values(realNodeImages)) {
+    if (!present.has(image)) throw new Error(`real node ${node.metadata?.name} has no image ${image}`);
+  }
+  return node;
+}
+
+/** The node's InternalIP: on the local real node, a host address its pods can reach. */
+export function nodeIP(node: k8s.V1Node): string {
+  const ip = node.status?.addresses?.find((a) => a.type === 'InternalIP')?.address;
+  if (!ip) throw new Error(`node ${node.metadata?.name} has no InternalIP`);
+  return ip;
+}
+
+/**
+ * A pod for the real node: its selector and (unless `tolerate` is false) its toleration,
+ * restartPolicy Never, and imagePullPolicy Never for every container that doesn't say (images
+ * are imported, not pulled).
+ */
+export function realNodePod(name: string, spec: k8s.V1PodSpec, { tolerate = true } = {}): k8s.V1Pod {
+  const never = (c: k8s.V1Container): k8s.V1Container => Object.assign({ imagePullPolicy: 'Never' }, c);
+  const podSpec: k8s.V1PodSpec = Object.assign({ restartPolicy: 'Never' }, spec, {
+    nodeSelector: { ...realNodeSelector, ...spec.nodeSelector },
+    tolerations: [...(tolerate ? [realNodeToleration] : []), ...(spec.tolerations ?? [])],
+    initContainers: spec.initContainers?.map(never),
+    containers: spec.containers.map(never),
+  });
+  return { metadata: { name }, spec: podSpec };
+}
+
+/** Waits until the pod satisfies `done`; on timeout the error shows its last status. */
+export async function waitForPod(
+  namespace: string,
+  name: string,
+  what: string,
+  done: (pod: k8s.V1Pod) => boolean,
+  timeoutMs = 60_000,
+): Promise<k8s.V1Pod> {
+  let last: k8s.V1Pod | undefined;
+  try {
+    return await waitFor(
+      `pod ${name} ${what}`,
+      async () => {
+        last = await core().readNamespacedPod({ name, namespace });
+        return done(last) ? last : undefined;
+      },
+      { timeoutMs, intervalMs: 250 },
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last status: ${JSON.stringify(last?.status)}`, {
+      cause: err,
+    });
+  }
+}
+
+export const finished = (pod: k8s.V1Pod): boolean =>
+  pod.status?.phase === 'Succeeded' || pod.status?.phase === 'Failed';
+
+export interface GitRepo {
+  /** git:// URL of the repository, reachable from the real node's pods. */
+  url: string;
+  /** Commit ids in order, oldest first; commit i writes `version` = `v${i + 1}`. */
+  commits: string[];
+}
+
+const gitEnv = {
+  ...process.env,
+  GIT_CONFIG_GLOBAL: '/dev/null',
+  GIT_CONFIG_NOSYSTEM: '1',
+  GIT_AUTHOR_NAME: 'furrow-e2e',
+  GIT_AUTHOR_EMAIL: 'e2e@furrow.dev',
+  GIT_COMMITTER_NAME: 'furrow-e2e',
+  GIT_COMMITTER_EMAIL: 'e2e@furrow.dev',
+};
+
+async function freePort(host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = net.createServer();
+    server.once('error', reject);
+    server.listen(0, host, () => {
+      const address = server.address();
+      server.close(() => {
+        if (address && typeof address === 'object') resolve(address.port);
+        else reject(new Error('no port'));
+      });
+    });
+  });
+}
+
+/**
+ * Makes a git repository with `commits` commits in a temporary directory and serves it with
+ * `git daemon` on the node's address (the host's git; the node must be this machine), until
+ * the test ends.
+ */
+export async function serveGitRepo(t: TestContext, node: k8s.V1Node, commits = 2): Promise<GitRepo> {
+  const base = mkdtempSync(path.join(os.tmpdir(), 'furrow-git-'));
+  const repo = path.join(base, 'repo.git');
+  const work = path.join(base, 'work');
+  const git = (cwd: string, ...args: string[]): string =>
+    execFileSync('git', args, { cwd, env: gitEnv, encoding: 'utf8' }).trim();
+  git(base, 'init', '--quiet', '--bare', '--initial-branch=main', repo);
+  git(base, 'init', '--quiet', '--initial-branch=main', work);
+  const ids: string[] = [];
+  for (let i = 1; i <= commits; i++) {
+    writeFileSync(path.join(work, 'version'), `v${i}\n`);
+    git(work, 'add', 'version');
+    git(work, 'commit', '--quiet', '-m', `version ${i}`);
+    ids.push(git(work, 'rev-parse', 'HEAD'));
+  }
+  git(work, 'push', '--quiet', repo, 'main');
+
+  const host = nodeIP(node);
+  const port = await freePort(host);
+  const daemon = spawn(
+    'git',
+    [
+      'daemon',
+      `--base-path=${base}`,
+      '--export-all',
+      '--reuseaddr',
+      `--listen=${host}`,
+      `--port=${port}`,
+      base,
+    ],
+    { env: gitEnv, stdio: 'ignore' },
+  );
+  t.after(() => {
+    daemon.kill();
+    rmSync(base, { recursive: true, force: true });
+  });
+  await waitFor(`git daemon on ${host}:${port}`, async () => {
+    if (daemon.exitCode !== null) throw new Error(`git daemon exited with ${daemon.exitCode}`);
+    return new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+  });
+  return { url: `git://${host}:${port}/repo.git`, commits: ids };
+}
