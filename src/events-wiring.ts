@@ -45,14 +45,24 @@ export function wireEvents(caches: Caches, queues: PoolQueues, c: Controllers): 
     delete: (p) => onPod(p, false),
   });
 
-  const onPool = (pool: NodePool) => {
+  // A pool's status changes with every run it starts or finishes; only a change of its spec,
+  // or its creation or deletion, can change what its nodes and runs should be. Reacting to
+  // status writes would requeue every run of the pool at each one.
+  const seenPools = new Map<string, string>();
+  const onPool = (pool: NodePool, gone = false) => {
     const name = pool.metadata.name ?? '';
-    queues.invalidateAll();
     c.pools.enqueue(name);
+    const shape = gone
+      ? 'deleted'
+      : `${pool.metadata.generation ?? 0}/${pool.metadata.deletionTimestamp ?? ''}`;
+    if (seenPools.get(name) === shape) return;
+    if (gone) seenPools.delete(name);
+    else seenPools.set(name, shape);
+    queues.invalidateAll();
     allNodes();
     for (const run of caches.runs.byIndex(runsByPool, name)) c.runs.enqueue(objectKey(run));
   };
-  caches.pools.on({ add: onPool, update: onPool, delete: onPool });
+  caches.pools.on({ add: (p) => onPool(p), update: (p) => onPool(p), delete: (p) => onPool(p, true) });
 
   const onNode = (node: Node) => {
     queues.invalidateAll();

@@ -9,10 +9,11 @@ import { objectKey, type Json, type Node, type Pod } from './kube/json.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { runnerPodSelector } from './resources/labels.ts';
+import { trimNode, trimPod, trimRun } from './trim.ts';
 import { group, nodePoolNames, pipelineRunNames, version } from './resources/names.ts';
 import type { NodePool, PipelineRun } from './resources/types.ts';
 import { controllingRunUid, podsByRunUid } from './reconcilers/pipelinerun.ts';
-import { runsByPool } from './reconcilers/pool-queues.ts';
+import { activePool, activeRunsByPool, runsByPool } from './reconcilers/pool-queues.ts';
 
 export interface Caches {
   runs: Cache<PipelineRun>;
@@ -28,49 +29,6 @@ export type Namespace = Json<k8s.V1Namespace>;
 // Restarts while the API server is away: a few attempts a minute per informer at most, and
 // back within 10 s of its return.
 const restartBackoff: BackoffPolicy = { baseMs: 500, maxMs: 10_000, jitter: 0.3 };
-
-/**
- * Runner pods keep only what the operator reads: their identity, owner, labels, spec.nodeName
- * and container names, and the status. Env, commands and volumes can be large (scripts) and
- * are never read back, so with thousands of finished pods cached they are dropped.
- */
-function trimPod(pod: Pod): Pod {
-  const spec = pod.spec;
-  if (!spec) return pod;
-  const names = (list: { name: string; restartPolicy?: string }[] | undefined) =>
-    list?.map((c) => ({
-      name: c.name,
-      image: '',
-      ...(c.restartPolicy ? { restartPolicy: c.restartPolicy } : {}),
-    }));
-  return {
-    metadata: pod.metadata,
-    spec: {
-      ...(spec.nodeName ? { nodeName: spec.nodeName } : {}),
-      ...(spec.initContainers ? { initContainers: names(spec.initContainers) } : {}),
-      containers: names(spec.containers) ?? [],
-    },
-    status: pod.status,
-  };
-}
-
-/** Nodes keep labels, taints and readiness; image lists and volume state are dropped. */
-function trimNode(node: Node): Node {
-  const status = node.status;
-  return {
-    metadata: node.metadata,
-    spec: node.spec,
-    ...(status
-      ? {
-          status: {
-            conditions: status.conditions,
-            allocatable: status.allocatable,
-            capacity: status.capacity,
-          },
-        }
-      : {}),
-  };
-}
 
 export function createCaches(
   kc: k8s.KubeConfig,
@@ -103,8 +61,10 @@ export function createCaches(
           })) as Promise<{
         items: unknown[];
       }>,
+    trim: trimRun,
   });
   runs.addIndex(runsByPool, (run) => [run.spec.pool]);
+  runs.addIndex(activeRunsByPool, activePool);
 
   const pods = new NamespacedCache<Pod>(kc, watchedNamespaces, {
     ...common,

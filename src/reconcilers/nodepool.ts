@@ -16,7 +16,7 @@ import { readRecord } from '../resources/nodepool/node-patch.ts';
 import { poolStatus } from '../resources/nodepool/status.ts';
 import { parseTime } from '../resources/pipelinerun/time.ts';
 import type { NodePool, NodePoolStatus, PipelineRun } from '../resources/types.ts';
-import { runsByPool, type PoolQueues } from './pool-queues.ts';
+import { activeRunsByPool, type PoolQueues } from './pool-queues.ts';
 
 export const cleanupFinalizer = `${group}/node-cleanup`;
 /** A node that can't be cleaned up (gone, or refusing patches) stops blocking deletion after this. */
@@ -117,7 +117,7 @@ export class NodePoolReconciler {
   /** Runs whose status doesn't show the queue's verdict yet are reconciled. */
   private passOnVerdicts(poolName: string): void {
     const queue = this.deps.queues.queue(poolName);
-    for (const run of this.deps.runs.byIndex(runsByPool, poolName)) {
+    for (const run of this.deps.runs.byIndex(activeRunsByPool, poolName)) {
       const verdict = queue.admissions.get(objectKey(run));
       if (!verdict) continue;
       const s = run.status;

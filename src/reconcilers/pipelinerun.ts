@@ -5,6 +5,7 @@ import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
 import { describeError, isAlreadyExists, isConflict, isNotFound, httpStatus } from '../kube/errors.ts';
 import type { EventRecorder } from '../kube/events.ts';
 import type { Cache } from '../kube/cache.ts';
+import { RecentCreates, RecentWrites } from '../kube/read-your-writes.ts';
 import { objectKey, splitKey, type Pod } from '../kube/json.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { objectLogger, type Logger } from '../observability/logger.ts';
@@ -54,6 +55,9 @@ export class PipelineRunReconciler {
   private readonly lastWrite = new Map<string, number>();
   /** Validation results by uid and generation: a spec is validated once. */
   private readonly validated = new Map<string, { generation: number; error: string | undefined }>();
+  /** Runs as our last status write left them, and pods we created, until the caches catch up. */
+  private readonly written = new RecentWrites<PipelineRun>();
+  private readonly created = new RecentCreates<Pod>();
 
   constructor(deps: PipelineRunReconcilerDeps) {
     this.deps = deps;
@@ -62,16 +66,17 @@ export class PipelineRunReconciler {
 
   reconcile = async (key: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> => {
     const { namespace, name } = splitKey(key);
-    const run = this.deps.runs.get(name, namespace);
+    const run = this.written.resolve(key, this.deps.runs.get(name, namespace));
     if (!run) {
       // Deleted: the garbage collector removes its pods through their ownerReferences.
       this.lastWrite.delete(key);
+      this.written.forget(key);
       return undefined;
     }
     const log = objectLogger(ctx.log, { kind: pipelineRunNames.kind, namespace, name });
     const uid = run.metadata.uid ?? '';
     const pool = this.deps.pools.get(run.spec.pool);
-    const pods = this.deps.pods.byIndex(podsByRunUid, uid);
+    const pods = this.created.merge(uid, this.deps.pods.byIndex(podsByRunUid, uid));
     const now = this.clock();
     const input: RunInput = {
       run,
@@ -119,6 +124,8 @@ export class PipelineRunReconciler {
   };
 
   private invalidSpec(run: PipelineRun): { invalidSpec?: string } {
+    // A finished run is never started again (and its cached spec is trimmed): nothing to check.
+    if (run.status?.phase && finalPhases.has(run.status.phase)) return {};
     const uid = run.metadata.uid ?? '';
     const generation = run.metadata.generation ?? 0;
     let cached = this.validated.get(uid);
@@ -148,7 +155,8 @@ export class PipelineRunReconciler {
       case 'createPod': {
         const name = action.pod.metadata?.name ?? '';
         try {
-          await core.createNamespacedPod({ namespace, body: action.pod as never });
+          const created = await core.createNamespacedPod({ namespace, body: action.pod as never });
+          this.created.remember(run.metadata.uid ?? '', JSON.parse(JSON.stringify(created)) as Pod);
           log.info('created runner pod', { pod: name, attempt: action.attempt });
           this.deps.recorder.record(
             runRef(run),
@@ -228,7 +236,7 @@ export class PipelineRunReconciler {
     log: Logger,
   ): Promise<boolean> {
     try {
-      await this.deps.clients.custom.patchNamespacedCustomObjectStatus(
+      const updated: unknown = await this.deps.clients.custom.patchNamespacedCustomObjectStatus(
         {
           group,
           version,
@@ -242,6 +250,7 @@ export class PipelineRunReconciler {
         },
         mergePatch,
       );
+      this.written.remember(objectKey(run), updated as PipelineRun);
       log.debug('status written', { phase: next.phase, reason: next.reason });
       return true;
     } catch (err) {

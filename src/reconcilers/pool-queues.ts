@@ -15,6 +15,12 @@ import { podsByRunUid } from './pipelinerun.ts';
 
 /** Index of PipelineRuns by spec.pool. */
 export const runsByPool = 'pool';
+/** Index of the unfinished PipelineRuns by spec.pool: all the queue ever needs to look at. */
+export const activeRunsByPool = 'activePool';
+
+export function activePool(run: PipelineRun): string[] {
+  return isFinal(run) ? [] : [run.spec.pool];
+}
 
 export interface QueueCaches {
   runs: Cache<PipelineRun>;
@@ -93,7 +99,7 @@ export class PoolQueues {
     if (cached) return cached;
     const pool = this.caches.pools.get(poolName);
     const members = pool ? this.poolMembers(pool) : undefined;
-    const runs = this.caches.runs.byIndex(runsByPool, poolName).map((run) => this.state(run));
+    const runs = this.caches.runs.byIndex(activeRunsByPool, poolName).map((run) => this.state(run));
     const result = computeQueue({
       poolName,
       pool,
@@ -123,8 +129,7 @@ export class PoolQueues {
   }
 
   private queue0Running(poolName: string): number {
-    return this.caches.runs.byIndex(runsByPool, poolName).filter((r) => this.started(r) && !isFinal(r))
-      .length;
+    return this.caches.runs.byIndex(activeRunsByPool, poolName).filter((r) => this.started(r)).length;
   }
 
   private namespaceAllowed(pool: NodePool, namespace: string): boolean {
