@@ -32,4 +32,6 @@ COPY package.json ./
 USER 65532:65532
 EXPOSE 8080 8081
 # Source maps turn stack traces into positions in the TypeScript sources.
-ENTRYPOINT ["/nodejs/bin/node", "--enable-source-maps", "dist/main.js"]
+# A 2 MB young generation: 40 MB less resident memory than V8's default at the cost of more,
+# millisecond-short minor collections (docs/operations.md, "Memory").
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "--enable-source-maps", "dist/main.js"]

@@ -91,6 +91,8 @@ start kube-apiserver "$(kube_bin kube-apiserver)" \
   --authorization-mode Node,RBAC \
   --disable-admission-plugins TaintNodesByCondition \
   --allow-privileged=true --profiling=false \
+  --audit-policy-file "$CLUSTER_SCRIPTS/audit-policy.yaml" --audit-log-path "$CLUSTER_DIR/logs/audit.log" \
+  --audit-log-maxsize 200 --audit-log-maxbackup 1 \
   ${FURROW_APISERVER_EXTRA_ARGS:-}
 wait_for kube-apiserver 90 kubectl get --raw /readyz
 

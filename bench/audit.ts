@@ -1,0 +1,58 @@
+// Counting API requests per identity from the local API server's audit log (one JSON event a
+// line at ResponseComplete, see test/cluster/audit-policy.yaml). Pure apart from reading.
+import { readFileSync, existsSync } from 'node:fs';
+
+export interface AuditCounts {
+  reads: number;
+  writes: number;
+  watches: number;
+  byVerb: Record<string, number>;
+  /** Writes by resource: "pods", "pipelineruns/status", "events"... */
+  writesByResource: Record<string, number>;
+}
+
+const readVerbs = new Set(['get', 'list']);
+const writeVerbs = new Set(['create', 'update', 'patch', 'delete', 'deletecollection']);
+
+interface AuditEvent {
+  stage?: string;
+  verb?: string;
+  user?: { username?: string };
+  objectRef?: { resource?: string; subresource?: string };
+  requestReceivedTimestamp?: string;
+}
+
+export function countAudit(
+  lines: Iterable<string>,
+  username: string,
+  fromMs = 0,
+  toMs = Infinity,
+): AuditCounts {
+  const counts: AuditCounts = { reads: 0, writes: 0, watches: 0, byVerb: {}, writesByResource: {} };
+  for (const line of lines) {
+    if (!line.includes(username)) continue;
+    let event: AuditEvent;
+    try {
+      event = JSON.parse(line) as AuditEvent;
+    } catch {
+      continue;
+    }
+    if (event.user?.username !== username || event.stage !== 'ResponseComplete') continue;
+    const at = Date.parse(event.requestReceivedTimestamp ?? '');
+    if (!(at >= fromMs && at <= toMs)) continue;
+    const verb = event.verb ?? 'unknown';
+    counts.byVerb[verb] = (counts.byVerb[verb] ?? 0) + 1;
+    if (readVerbs.has(verb)) counts.reads++;
+    else if (verb === 'watch') counts.watches++;
+    else if (writeVerbs.has(verb)) {
+      counts.writes++;
+      const resource = [event.objectRef?.resource, event.objectRef?.subresource].filter(Boolean).join('/');
+      counts.writesByResource[resource] = (counts.writesByResource[resource] ?? 0) + 1;
+    }
+  }
+  return counts;
+}
+
+export function readAudit(file: string): string[] {
+  return existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+}

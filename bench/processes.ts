@@ -1,0 +1,163 @@
+// The processes the benchmark watches: the operator (started here from the compiled dist/, as
+// the container image runs it) and kube-controller-manager (the Job controller's process).
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { createServer } from 'node:net';
+import { once } from 'node:events';
+
+const repoRoot = path.resolve(import.meta.dirname, '..');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const address = server.address();
+  server.close();
+  if (address === null || typeof address === 'string') throw new Error('no port');
+  return address.port;
+}
+
+export interface OperatorHandle {
+  child: ChildProcess;
+  metricsPort: number;
+  scrape(): Promise<Map<string, number>>;
+  stop(): Promise<void>;
+}
+
+export interface OperatorStart {
+  kubeconfig: string;
+  cpuProfileDir?: string;
+  workers?: number;
+  qps?: number;
+}
+
+export async function startOperator(options: OperatorStart): Promise<OperatorHandle> {
+  const metricsPort = await freePort();
+  const healthPort = await freePort();
+  // As the image runs it (Dockerfile ENTRYPOINT).
+  const nodeArgs = [
+    '--max-semi-space-size=2',
+    ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
+  ];
+  const child = spawn(
+    process.execPath,
+    [
+      ...nodeArgs,
+      path.join(repoRoot, 'dist', 'main.js'),
+      '--kubeconfig',
+      options.kubeconfig,
+      '--metrics-port',
+      String(metricsPort),
+      '--health-port',
+      String(healthPort),
+      '--bind-address',
+      '127.0.0.1',
+      '--log-level',
+      'warn',
+      '--log-format',
+      'json',
+      '--instance',
+      'bench',
+      ...(options.workers ? ['--workers', String(options.workers)] : []),
+      ...(options.qps
+        ? ['--kube-api-qps', String(options.qps), '--kube-api-burst', String(options.qps * 2)]
+        : []),
+    ],
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: repoRoot },
+  );
+  const exited = once(child, 'exit');
+  for (let i = 0; i < 300; i++) {
+    const ready = await fetch(`http://127.0.0.1:${healthPort}/readyz`).then(
+      (r) => r.status === 200,
+      () => false,
+    );
+    if (ready) break;
+    if (child.exitCode !== null) throw new Error(`the operator exited with ${child.exitCode}`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  return {
+    child,
+    metricsPort,
+    scrape: async () => parseMetrics(await (await fetch(`http://127.0.0.1:${metricsPort}/metrics`)).text()),
+    stop: async () => {
+      child.kill('SIGTERM');
+      await exited;
+    },
+  };
+}
+
+/** Prometheus text → "name{labels}" → value. */
+export function parseMetrics(text: string): Map<string, number> {
+  const values = new Map<string, number>();
+  for (const line of text.split('\n')) {
+    if (!line || line.startsWith('#')) continue;
+    const space = line.lastIndexOf(' ');
+    values.set(line.slice(0, space), Number(line.slice(space + 1)));
+  }
+  return values;
+}
+
+/** Sum of the series of `name` whose labels contain every given label="value". */
+export function sumMetric(
+  metrics: Map<string, number>,
+  name: string,
+  labels: Record<string, string> = {},
+): number {
+  let total = 0;
+  for (const [key, value] of metrics) {
+    if (key !== name && !key.startsWith(`${name}{`)) continue;
+    if (Object.entries(labels).every(([k, v]) => key.includes(`${k}="${v}"`))) total += value;
+  }
+  return total;
+}
+
+/** Resident memory of a process, from /proc (for kube-controller-manager). */
+export function rssBytes(pid: number): number | undefined {
+  try {
+    const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+    return match ? Number(match[1]) * 1024 : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+export function controllerManagerPid(clusterDir: string): number | undefined {
+  try {
+    return Number(readFileSync(path.join(clusterDir, 'pids', 'kube-controller-manager.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+export interface Sample {
+  at: number;
+  rss?: number;
+  heapUsed?: number;
+  eventLoopP99?: number;
+  controllerManagerRss?: number;
+}
+
+/** Samples memory and event-loop delay every second until stopped. */
+export function sampler(
+  operator: OperatorHandle | undefined,
+  clusterDir: string,
+): { samples: Sample[]; stop: () => void } {
+  const samples: Sample[] = [];
+  const cm = controllerManagerPid(clusterDir);
+  const timer = setInterval(() => {
+    void (async () => {
+      const s: Sample = { at: Date.now(), controllerManagerRss: cm ? rssBytes(cm) : undefined };
+      if (operator) {
+        const m = await operator.scrape().catch(() => undefined);
+        if (m) {
+          s.rss = m.get('process_resident_memory_bytes');
+          s.heapUsed = sumMetric(m, 'nodejs_heap_size_used_bytes');
+          s.eventLoopP99 = m.get('nodejs_eventloop_lag_p99_seconds');
+        }
+      }
+      samples.push(s);
+    })();
+  }, 1000);
+  return { samples, stop: () => clearInterval(timer) };
+}

@@ -1,0 +1,121 @@
+// Watches runs, Jobs and their pods with the local receive time of every event:
+// creationTimestamp has one-second resolution, the watch gives milliseconds.
+import * as k8s from '@kubernetes/client-node';
+import { scenarioLabel, type Item } from './workload.ts';
+
+export interface Timeline {
+  sentAt?: number;
+  podSeenAt?: number;
+  podFinishedAt?: number;
+  finalAt?: number;
+  outcome?: string;
+}
+
+const now = () => performance.timeOrigin + performance.now();
+const finalPhases = new Set(['Succeeded', 'Failed', 'Cancelled', 'TimedOut']);
+
+interface Obj {
+  metadata?: {
+    name?: string;
+    namespace?: string;
+    labels?: Record<string, string>;
+    ownerReferences?: { kind: string; name: string }[];
+  };
+  status?: { phase?: string; conditions?: { type: string; status: string }[] };
+}
+
+export class Recorder {
+  readonly timelines = new Map<string, Timeline>();
+  private readonly aborts: AbortController[] = [];
+  private readonly kc: k8s.KubeConfig;
+  private readonly scenario: string;
+  private finals = 0;
+  private waiters: { count: number; resolve: () => void }[] = [];
+
+  constructor(kc: k8s.KubeConfig, scenario: string) {
+    this.kc = kc;
+    this.scenario = scenario;
+  }
+
+  private timeline(key: string): Timeline {
+    let t = this.timelines.get(key);
+    if (!t) this.timelines.set(key, (t = {}));
+    return t;
+  }
+
+  sent(item: Item, at: number): void {
+    this.timeline(`${item.namespace}/${item.name}`).sentAt = at;
+  }
+
+  async start(): Promise<void> {
+    const watch = new k8s.Watch(this.kc);
+    const selector = { labelSelector: `${scenarioLabel}=${this.scenario}` };
+    const on = (path: string, handle: (type: string, obj: Obj, at: number) => void) =>
+      watch.watch(
+        path,
+        selector,
+        (type, obj) => handle(type, obj as Obj, now()),
+        () => undefined,
+      );
+    this.aborts.push(
+      await on('/apis/furrow.dev/v1alpha1/pipelineruns', (_type, run, at) => {
+        const phase = run.status?.phase;
+        if (phase && finalPhases.has(phase))
+          this.final(`${run.metadata?.namespace ?? ''}/${run.metadata?.name ?? ''}`, phase, at);
+      }),
+      await on('/apis/batch/v1/jobs', (_type, job, at) => {
+        const done = job.status?.conditions?.find(
+          (c) => (c.type === 'Complete' || c.type === 'Failed') && c.status === 'True',
+        );
+        if (done)
+          this.final(
+            `${job.metadata?.namespace ?? ''}/${job.metadata?.name ?? ''}`,
+            done.type === 'Complete' ? 'Succeeded' : 'Failed',
+            at,
+          );
+      }),
+      await on('/api/v1/pods', (type, pod, at) => {
+        const owner = pod.metadata?.ownerReferences?.find(
+          (o) => o.kind === 'PipelineRun' || o.kind === 'Job',
+        );
+        if (!owner) return;
+        const t = this.timeline(`${pod.metadata?.namespace ?? ''}/${owner.name}`);
+        if (type === 'ADDED') t.podSeenAt ??= at;
+        const phase = pod.status?.phase;
+        if (phase === 'Succeeded' || phase === 'Failed') t.podFinishedAt ??= at;
+      }),
+    );
+  }
+
+  private final(key: string, outcome: string, at: number): void {
+    const t = this.timeline(key);
+    if (t.finalAt !== undefined) return;
+    t.finalAt = at;
+    t.outcome = outcome;
+    this.finals++;
+    this.waiters = this.waiters.filter((w) => {
+      if (this.finals < w.count) return true;
+      w.resolve();
+      return false;
+    });
+  }
+
+  /** Resolves when `count` items have reached a final state; rejects after `timeoutMs`. */
+  async allFinal(count: number, timeoutMs: number): Promise<void> {
+    if (this.finals >= count) return;
+    let timer: NodeJS.Timeout | undefined;
+    await Promise.race([
+      new Promise<void>((resolve) => this.waiters.push({ count, resolve })),
+      new Promise<never>((_, reject) => {
+        timer = setTimeout(
+          () => reject(new Error(`only ${this.finals} of ${count} finished within ${timeoutMs / 1000}s`)),
+          timeoutMs,
+        );
+      }),
+    ]).finally(() => clearTimeout(timer));
+  }
+
+  stop(): void {
+    for (const a of this.aborts) a.abort();
+  }
+}

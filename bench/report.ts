@@ -1,0 +1,135 @@
+// The benchmark's report: a row per scenario and measure with Furrow, the Job controller and
+// their ratio, and a pass/fail line per target of issue #8. Pure.
+import type { SideResult } from './scenarios.ts';
+
+export interface ScenarioResult {
+  id: string;
+  description: string;
+  furrow: SideResult;
+  job?: SideResult;
+}
+
+export interface Settings {
+  date: string;
+  machine: string;
+  nodes: number;
+  podsPerNode: number;
+  kubernetes: string;
+  controllerManager: string;
+  scheduler: string;
+  operator: string;
+}
+
+export interface Target {
+  name: string;
+  goal: string;
+  measured: string;
+  pass: boolean | undefined;
+}
+
+const fmt = (v: number | undefined, unit = ''): string => (v === undefined ? '–' : `${v}${unit}`);
+const ratio = (a: number | undefined, b: number | undefined): string =>
+  a === undefined || b === undefined || b === 0 ? '–' : (a / b).toFixed(2);
+
+export function targets(results: ScenarioResult[]): Target[] {
+  const byId = (id: string) => results.find((r) => r.id === id);
+  const out: Target[] = [];
+  const b1000 = byId('burst-1000');
+  const r =
+    b1000 && b1000.job
+      ? (b1000.furrow.allPodsExistS ?? Infinity) / (b1000.job.allPodsExistS ?? Infinity)
+      : undefined;
+  out.push({
+    name: 'Time until all pods exist, N = 1000',
+    goal: 'Furrow/Job ≤ 1.0',
+    measured: b1000
+      ? `${fmt(b1000.furrow.allPodsExistS, ' s')} vs ${fmt(b1000.job?.allPodsExistS, ' s')} (${r === undefined ? '–' : r.toFixed(2)})`
+      : 'not run',
+    pass: r === undefined || !Number.isFinite(r) ? undefined : r <= 1,
+  });
+  const s20 = byId('steady-20');
+  out.push({
+    name: 'create→pod p99 and status lag p99 at 20 runs/s',
+    goal: '≤ 1000 ms each',
+    measured: s20
+      ? `${fmt(s20.furrow.createToPodMs.p99, ' ms')}, ${fmt(s20.furrow.statusLagMs.p99, ' ms')}`
+      : 'not run',
+    pass: s20
+      ? (s20.furrow.createToPodMs.p99 ?? Infinity) <= 1000 && (s20.furrow.statusLagMs.p99 ?? Infinity) <= 1000
+      : undefined,
+  });
+  const measured = results.filter(
+    (x) => x.furrow.perRun.objectWrites !== undefined && x.furrow.succeeded === x.furrow.n,
+  );
+  const worstWrites = Math.max(...measured.map((x) => x.furrow.perRun.objectWrites ?? 0));
+  const worstReads = Math.max(...measured.map((x) => x.furrow.perRun.reads ?? 0));
+  out.push({
+    name: 'Writes per successful run (pod + status); reads after the initial sync',
+    goal: 'writes ≤ 3; reads 0',
+    measured: measured.length
+      ? `writes ${worstWrites}, reads ${worstReads} (worst scenario; Event writes counted apart)`
+      : 'not run',
+    pass: measured.length ? worstWrites <= 3 && worstReads === 0 : undefined,
+  });
+  const mem = byId('memory-10000');
+  out.push({
+    name: 'Operator RSS with 10,000 finished runs and pods cached',
+    goal: '≤ 200 MB',
+    measured: mem ? fmt(mem.furrow.memory.rssMaxMB, ' MB') : 'not run',
+    pass: mem ? (mem.furrow.memory.rssMaxMB ?? Infinity) <= 200 : undefined,
+  });
+  const s50 = byId('steady-50');
+  out.push({
+    name: 'Event-loop delay p99 at 50 runs/s',
+    goal: '≤ 50 ms',
+    measured: s50
+      ? `${fmt(s50.furrow.eventLoopP99Ms.p99, ' ms')} (worst second ${fmt(s50.furrow.eventLoopP99Ms.max, ' ms')})`
+      : 'not run',
+    pass: s50 ? (s50.furrow.eventLoopP99Ms.p99 ?? Infinity) <= 50 : undefined,
+  });
+  return out;
+}
+
+export function markdown(results: ScenarioResult[], settings: Settings, hotspots?: string): string {
+  const lines = [
+    `Measured ${settings.date} on ${settings.machine}; ${settings.nodes} kwok nodes × ${settings.podsPerNode} pods; Kubernetes ${settings.kubernetes}.`,
+    `Job controller: ${settings.controllerManager}. Scheduler: ${settings.scheduler}. Operator: ${settings.operator}.`,
+    '',
+    '| Scenario | Measure | Furrow | Job | Furrow/Job |',
+    '| --- | --- | --- | --- | --- |',
+  ];
+  for (const r of results) {
+    const f = r.furrow;
+    const j = r.job;
+    const row = (measure: string, a: number | undefined, b: number | undefined, unit: string) =>
+      lines.push(`| ${r.description} | ${measure} | ${fmt(a, unit)} | ${fmt(b, unit)} | ${ratio(a, b)} |`);
+    lines.push(
+      `| ${r.description} | finished | ${f.succeeded}/${f.n} | ${j ? `${j.succeeded}/${j.n}` : '–'} | |`,
+    );
+    row('all pods exist', f.allPodsExistS, j?.allPodsExistS, ' s');
+    row('all final', f.allFinalS, j?.allFinalS, ' s');
+    row('create→pod p50', f.createToPodMs.p50, j?.createToPodMs.p50, ' ms');
+    row('create→pod p99', f.createToPodMs.p99, j?.createToPodMs.p99, ' ms');
+    row('pod done→status p50', f.statusLagMs.p50, j?.statusLagMs.p50, ' ms');
+    row('pod done→status p99', f.statusLagMs.p99, j?.statusLagMs.p99, ' ms');
+    row('object writes/run', f.perRun.objectWrites, j?.perRun.objectWrites, '');
+    row('Event writes/run', f.perRun.eventWrites, j?.perRun.eventWrites, '');
+    row('reads/run', f.perRun.reads, j?.perRun.reads, '');
+    lines.push(`| ${r.description} | reconciles/run | ${fmt(f.reconcilesPerRun)} | – | |`);
+    row('RSS max', f.memory.rssMaxMB, j?.memory.rssMaxMB, ' MB');
+    if (f.eventLoopP99Ms.p99 !== undefined)
+      lines.push(`| ${r.description} | event-loop p99 | ${fmt(f.eventLoopP99Ms.p99, ' ms')} | – | |`);
+  }
+  lines.push('', '| Target | Goal | Measured | Result |', '| --- | --- | --- | --- |');
+  for (const t of targets(results)) {
+    lines.push(
+      `| ${t.name} | ${t.goal} | ${t.measured} | ${t.pass === undefined ? 'not run' : t.pass ? 'pass' : '**fail**'} |`,
+    );
+  }
+  if (hotspots) lines.push('', hotspots);
+  lines.push(
+    '',
+    'Writes are counted from the API server’s audit log for the operator’s ServiceAccount and the Job controller’s (`test/cluster/audit-policy.yaml`); the Job controller’s RSS is the whole kube-controller-manager process. Timings come from watch events received by the benchmark.',
+  );
+  return lines.join('\n') + '\n';
+}

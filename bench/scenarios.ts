@@ -1,0 +1,212 @@
+// One scenario, one side (Furrow or the Job controller): create the workload, wait until
+// everything is final, and turn timelines, audit counts and samples into figures.
+import * as k8s from '@kubernetes/client-node';
+import { countAudit, readAudit } from './audit.ts';
+import { sampler, sumMetric, type OperatorHandle, type Sample } from './processes.ts';
+import { Recorder, type Timeline } from './recorder.ts';
+import { jobControllerUser, operatorUser, workNamespaces, type Clients } from './setup.ts';
+import { max, percentile, round } from './stats.ts';
+import { burst, create, items, scenarioLabel, steady, type Kind } from './workload.ts';
+import type { NodePool } from '../src/resources/types.ts';
+
+export interface Scenario {
+  id: string;
+  mode: 'burst' | 'steady';
+  /** burst: how many; steady: computed from rate × seconds. */
+  count: number;
+  rate?: number;
+  seconds?: number;
+  simDuration: string;
+  /** Keep the objects afterwards (the memory scenario measures a full cache). */
+  keep?: boolean;
+}
+
+export interface SideResult {
+  kind: Kind;
+  n: number;
+  succeeded: number;
+  failed: number;
+  allPodsExistS?: number;
+  allFinalS?: number;
+  createToPodMs: { p50?: number; p99?: number };
+  statusLagMs: { p50?: number; p99?: number };
+  api: { reads: number; writes: number; watches: number; writesByResource: Record<string, number> };
+  perRun: { reads?: number; objectWrites?: number; eventWrites?: number; writes?: number };
+  reconcilesPerRun?: number;
+  clientRequests?: { reads: number; writes: number };
+  memory: { rssMaxMB?: number; heapMaxMB?: number };
+  eventLoopP99Ms: { max?: number; p99?: number };
+  /** Per-second samples: seconds since the side started, RSS MB, event-loop p99 ms. */
+  series?: [number, number | undefined, number | undefined][];
+}
+
+export interface Context {
+  c: Clients;
+  pool: NodePool;
+  operator?: OperatorHandle;
+  auditFile: string;
+  concurrency: number;
+  log: (message: string) => void;
+  clusterDir: string;
+}
+
+const objectResources = new Set(['pods', 'pipelineruns', 'pipelineruns/status', 'jobs', 'jobs/status']);
+
+export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Promise<SideResult> {
+  const tag = `${scenario.id}-${kind}`;
+  const recorder = new Recorder(ctx.c.kc, tag);
+  await recorder.start();
+  const list = items(kind, scenario.id, scenario.count);
+  const before = await ctx.operator?.scrape();
+  const samples = sampler(kind === 'furrow' ? ctx.operator : undefined, ctx.clusterDir);
+  const startedAt = Date.now();
+  const createOne = (item: (typeof list)[number]) => create(ctx.c, item, tag, scenario.simDuration, ctx.pool);
+  const sent = (item: (typeof list)[number], at: number) => recorder.sent(item, at);
+  ctx.log(`${tag}: creating ${list.length} ${kind === 'furrow' ? 'PipelineRuns' : 'Jobs'}`);
+  if (scenario.mode === 'burst') await burst(list, ctx.concurrency, createOne, sent);
+  else await steady(list, scenario.rate ?? 1, createOne, sent);
+  const timeoutMs = 120_000 + list.length * 200;
+  await recorder.allFinal(list.length, timeoutMs);
+  const endedAt = Date.now();
+  samples.stop();
+  recorder.stop();
+  // Let the last status writes and the audit log settle.
+  await new Promise((resolve) => setTimeout(resolve, 1500));
+  const after = await ctx.operator?.scrape();
+
+  const timelines = [...recorder.timelines.values()].filter((t) => t.sentAt !== undefined);
+  const result = summarise(kind, timelines, samples.samples);
+  result.series = samples.samples.map((x) => [
+    Math.round((x.at - startedAt) / 1000),
+    round(((kind === 'furrow' ? x.rss : x.controllerManagerRss) ?? NaN) / 1e6, 1),
+    round((x.eventLoopP99 ?? NaN) * 1000, 1),
+  ]);
+  // The window opens as the first object is sent: the operator's start-up LISTs come before it.
+  const audit = countAudit(
+    readAudit(ctx.auditFile),
+    kind === 'furrow' ? operatorUser : jobControllerUser,
+    startedAt,
+    endedAt + 1500,
+  );
+  const objectWrites = Object.entries(audit.writesByResource)
+    .filter(([r]) => objectResources.has(r))
+    .reduce((sum, [, n]) => sum + n, 0);
+  result.api = {
+    reads: audit.reads,
+    writes: audit.writes,
+    watches: audit.watches,
+    writesByResource: audit.writesByResource,
+  };
+  result.perRun = {
+    reads: round(audit.reads / list.length, 2),
+    writes: round(audit.writes / list.length, 2),
+    objectWrites: round(objectWrites / list.length, 2),
+    eventWrites: round((audit.writesByResource.events ?? 0) / list.length, 2),
+  };
+  if (before && after) {
+    const delta = (name: string, labels: Record<string, string> = {}) =>
+      sumMetric(after, name, labels) - sumMetric(before, name, labels);
+    result.reconcilesPerRun = round(
+      delta('furrow_reconcile_total', { controller: 'pipelinerun' }) / list.length,
+      2,
+    );
+    const reads =
+      delta('furrow_api_requests_total', { verb: 'get' }) +
+      delta('furrow_api_requests_total', { verb: 'list' });
+    const writes = ['create', 'update', 'patch', 'delete'].reduce(
+      (s, verb) => s + delta('furrow_api_requests_total', { verb }),
+      0,
+    );
+    result.clientRequests = { reads, writes };
+  }
+  if (!scenario.keep) await cleanUp(ctx, kind, tag);
+  return result;
+}
+
+function summarise(kind: Kind, timelines: Timeline[], samples: Sample[]): SideResult {
+  const createToPod = timelines.flatMap((t) =>
+    t.podSeenAt !== undefined && t.sentAt !== undefined ? [t.podSeenAt - t.sentAt] : [],
+  );
+  const statusLag = timelines.flatMap((t) =>
+    t.finalAt !== undefined && t.podFinishedAt !== undefined
+      ? [Math.max(0, t.finalAt - t.podFinishedAt)]
+      : [],
+  );
+  const firstSent = Math.min(...timelines.map((t) => t.sentAt ?? Infinity));
+  const lastPod = max(timelines.map((t) => t.podSeenAt ?? Infinity));
+  const lastFinal = max(timelines.map((t) => t.finalAt ?? Infinity));
+  const mb = (bytes: number | undefined) => round(bytes === undefined ? undefined : bytes / 1e6, 1);
+  const loop = samples.flatMap((s) => (s.eventLoopP99 !== undefined ? [s.eventLoopP99 * 1000] : []));
+  return {
+    kind,
+    n: timelines.length,
+    succeeded: timelines.filter((t) => t.outcome === 'Succeeded').length,
+    failed: timelines.filter((t) => t.outcome !== undefined && t.outcome !== 'Succeeded').length,
+    allPodsExistS:
+      lastPod !== undefined && Number.isFinite(lastPod) ? round((lastPod - firstSent) / 1000, 2) : undefined,
+    allFinalS:
+      lastFinal !== undefined && Number.isFinite(lastFinal)
+        ? round((lastFinal - firstSent) / 1000, 2)
+        : undefined,
+    createToPodMs: { p50: round(percentile(createToPod, 50), 0), p99: round(percentile(createToPod, 99), 0) },
+    statusLagMs: { p50: round(percentile(statusLag, 50), 0), p99: round(percentile(statusLag, 99), 0) },
+    api: { reads: 0, writes: 0, watches: 0, writesByResource: {} },
+    perRun: {},
+    memory: {
+      rssMaxMB: mb(
+        max(
+          samples.flatMap((s) =>
+            kind === 'furrow'
+              ? s.rss !== undefined
+                ? [s.rss]
+                : []
+              : s.controllerManagerRss !== undefined
+                ? [s.controllerManagerRss]
+                : [],
+          ),
+        ),
+      ),
+      heapMaxMB:
+        kind === 'furrow'
+          ? mb(max(samples.flatMap((s) => (s.heapUsed !== undefined ? [s.heapUsed] : []))))
+          : undefined,
+    },
+    eventLoopP99Ms:
+      kind === 'furrow' ? { max: round(max(loop), 1), p99: round(percentile(loop, 99), 1) } : {},
+  };
+}
+
+/** Deletes the side's objects and waits for their pods to go (bounded). */
+export async function cleanUp(ctx: Context, kind: Kind, tag: string): Promise<void> {
+  const labelSelector = `${scenarioLabel}=${tag}`;
+  for (const namespace of workNamespaces) {
+    if (kind === 'furrow') {
+      await ctx.c.custom
+        .deleteCollectionNamespacedCustomObject({
+          group: 'furrow.dev',
+          version: 'v1alpha1',
+          plural: 'pipelineruns',
+          namespace,
+          labelSelector,
+        })
+        .catch(() => undefined);
+    } else {
+      await ctx.c.batch
+        .deleteCollectionNamespacedJob({ namespace, labelSelector, propagationPolicy: 'Background' })
+        .catch(() => undefined);
+    }
+  }
+  const deadline = Date.now() + 300_000;
+  for (;;) {
+    let left = 0;
+    for (const namespace of workNamespaces) {
+      left += (
+        await ctx.c.core
+          .listNamespacedPod({ namespace, labelSelector, limit: 1 })
+          .catch(() => ({ items: [] as k8s.V1Pod[] }))
+      ).items.length;
+    }
+    if (left === 0 || Date.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+  }
+}

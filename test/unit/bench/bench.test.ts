@@ -1,0 +1,99 @@
+// The benchmark's arithmetic: counting the audit log, percentiles, the targets' verdicts.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { countAudit } from '../../../bench/audit.ts';
+import { hotspots } from '../../../bench/cpu-profile.ts';
+import { targets, type ScenarioResult } from '../../../bench/report.ts';
+import type { SideResult } from '../../../bench/scenarios.ts';
+import { percentile } from '../../../bench/stats.ts';
+
+test('percentile by nearest rank', () => {
+  const xs = Array.from({ length: 100 }, (_, i) => i + 1);
+  assert.equal(percentile(xs, 50), 50);
+  assert.equal(percentile(xs, 99), 99);
+  assert.equal(percentile(xs, 100), 100);
+  assert.equal(percentile([5], 99), 5);
+  assert.equal(percentile([], 50), undefined);
+});
+
+test('countAudit counts one identity’s requests in a window, reads apart from writes', () => {
+  const user = 'system:serviceaccount:furrow-bench:furrow-operator';
+  const line = (verb: string, resource: string, sub: string | undefined, t: string, who = user) =>
+    JSON.stringify({
+      stage: 'ResponseComplete',
+      verb,
+      user: { username: who },
+      objectRef: { resource, subresource: sub },
+      requestReceivedTimestamp: t,
+    });
+  const lines = [
+    line('list', 'pods', undefined, '2026-01-01T00:00:00.500000Z'),
+    line('create', 'pods', undefined, '2026-01-01T00:00:01Z'),
+    line('patch', 'pipelineruns', 'status', '2026-01-01T00:00:02Z'),
+    line('create', 'events', undefined, '2026-01-01T00:00:02Z'),
+    line('watch', 'pods', undefined, '2026-01-01T00:00:02Z'),
+    line('get', 'pods', undefined, '2026-01-01T00:00:03Z'),
+    line('create', 'pods', undefined, '2026-01-01T00:00:03Z', 'someone-else'),
+    'not json',
+  ];
+  const c = countAudit(lines, user, Date.parse('2026-01-01T00:00:01Z'), Date.parse('2026-01-01T00:00:10Z'));
+  assert.equal(c.reads, 1);
+  assert.equal(c.writes, 3);
+  assert.equal(c.watches, 1);
+  assert.deepEqual(c.writesByResource, { pods: 1, 'pipelineruns/status': 1, events: 1 });
+});
+
+const side = (o: Partial<SideResult>): SideResult => ({
+  kind: 'furrow',
+  n: 10,
+  succeeded: 10,
+  failed: 0,
+  createToPodMs: {},
+  statusLagMs: {},
+  api: { reads: 0, writes: 0, watches: 0, writesByResource: {} },
+  perRun: {},
+  memory: {},
+  eventLoopP99Ms: {},
+  ...o,
+});
+
+test('targets pass and fail on the thresholds of issue #8', () => {
+  const results: ScenarioResult[] = [
+    {
+      id: 'burst-1000',
+      description: '',
+      furrow: side({ allPodsExistS: 9, perRun: { objectWrites: 3, reads: 0 } }),
+      job: side({ kind: 'job', allPodsExistS: 10 }),
+    },
+    {
+      id: 'steady-20',
+      description: '',
+      furrow: side({
+        createToPodMs: { p99: 999 },
+        statusLagMs: { p99: 1001 },
+        perRun: { objectWrites: 3.01, reads: 0 },
+      }),
+    },
+    { id: 'memory-10000', description: '', furrow: side({ memory: { rssMaxMB: 199.9 } }) },
+    { id: 'steady-50', description: '', furrow: side({ eventLoopP99Ms: { p99: 50 } }) },
+  ];
+  const verdicts = Object.fromEntries(targets(results).map((t) => [t.name, t.pass]));
+  assert.deepEqual(Object.values(verdicts), [true, false, false, true, true]);
+});
+
+test('hotspots ranks functions by self time', () => {
+  const frame = (functionName: string, url: string) => ({ functionName, url, lineNumber: 9 });
+  const top = hotspots({
+    nodes: [
+      { id: 1, callFrame: frame('(root)', ''), hitCount: 0 },
+      { id: 2, callFrame: frame('planRun', 'file:///repo/src/resources/pipelinerun/plan.ts'), hitCount: 30 },
+      { id: 3, callFrame: frame('(garbage collector)', ''), hitCount: 10 },
+      { id: 4, callFrame: frame('planRun', 'file:///repo/src/resources/pipelinerun/plan.ts'), hitCount: 20 },
+    ],
+  });
+  assert.deepEqual(top[0], {
+    function: 'planRun',
+    where: 'src/resources/pipelinerun/plan.ts:10',
+    selfPercent: 83.3,
+  });
+});
