@@ -86,3 +86,11 @@ run: install ## run the operator here, against $$KUBECONFIG (default: the local 
 .PHONY: real-node-up
 real-node-up: tools ## (re)start the local cluster's real node (kubelet + containerd) on the running cluster
 	@$(CLUSTER)/real-node/up.sh
+
+# The benchmark of issue #8 (30-40 minutes): Furrow against the Job controller on the local
+# cluster, which must have been started by this repo's up.sh (its audit policy counts requests).
+bench: install ## benchmark Furrow against the Job controller; writes bench/results/ and the README table
+	node bench/run.ts $(ARGS)
+
+bench-smoke: install ## a 20-run benchmark: checks the harness, measures nothing worth keeping
+	node bench/run.ts --smoke --out bench/results/tmp
