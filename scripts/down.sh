@@ -32,8 +32,9 @@ if ! kubectl --request-timeout=5s get --raw /readyz >/dev/null 2>&1; then
   log "the cluster ($KUBECONFIG) does not answer: stopped the operator process, left the cluster alone"
   exit 0
 fi
+# The namespaces go in the background (the namespace controller takes seconds); waited for last.
 log "deleting namespace $runs_namespace (the demo's PipelineRuns) and NodePool $pool"
-kubectl delete namespace "$runs_namespace" --ignore-not-found --timeout=60s >/dev/null
+kubectl delete namespace "$runs_namespace" --ignore-not-found --wait=false >/dev/null
 if ! kubectl delete nodepool "$pool" --ignore-not-found --timeout=30s >/dev/null; then
   log "the operator did not release NodePool $pool: lifting its finalizer (its nodes may keep Furrow's taint)"
   kubectl patch nodepool "$pool" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null || true
@@ -41,9 +42,11 @@ fi
 stop_operator
 log "helm uninstall $release -n $namespace"
 helm uninstall "$release" -n "$namespace" --ignore-not-found --wait >/dev/null
-kubectl delete namespace "$namespace" --ignore-not-found --timeout=60s >/dev/null
+kubectl delete namespace "$namespace" --ignore-not-found --wait=false >/dev/null
 for node in $created_nodes; do
   kubectl delete node "$node" --ignore-not-found >/dev/null
 done
+kubectl wait --for=delete "namespace/$runs_namespace" "namespace/$namespace" --timeout=120s >/dev/null 2>&1 ||
+  log "namespaces $runs_namespace and $namespace are still terminating: kubectl get namespaces"
 rm -rf "$state"
 log "done; Furrow's CRDs stay (kubectl delete crd pipelineruns.furrow.dev nodepools.furrow.dev removes them, and every PipelineRun)"

@@ -11,7 +11,7 @@
 #     - Real nodes (kind, any cluster): the operator image runs in the cluster. On kind it is
 #       built and loaded first; elsewhere FURROW_IMAGE must name an image the nodes can pull.
 #  3. The example NodePool and a PipelineRun (nodejs-postgres.yaml on simulated nodes, each
-#     container "running" 0.5 s; hello.yaml on real ones), then `kubectl get pipelineruns -w`
+#     container "running" 0.3 s; hello.yaml on real ones), then `kubectl get pipelineruns -w`
 #     until the run finishes. Exits 0 when it succeeded.
 # scripts/down.sh undoes it. Settings: scripts/up-settings.sh; also FURROW_UP_HELM_ARGS (more
 # helm flags) and FURROW_IMAGE (the operator image on real nodes).
@@ -149,7 +149,7 @@ kubectl patch --local -f "$repo/examples/peasant-pool.yaml" --type merge -o yaml
   kubectl apply -f - >/dev/null
 example=$repo/examples/hello.yaml
 [ $simulated = 0 ] || example=$repo/examples/nodejs-postgres.yaml
-kubectl annotate --local -f "$example" -o yaml sim.furrow.dev/duration=500ms |
+kubectl annotate --local -f "$example" -o yaml sim.furrow.dev/duration=300ms |
   kubectl patch --local -f - --type merge -o yaml -p "{\"spec\":{\"pool\":\"$pool\"}}" >"$state/pipelinerun.yaml"
 run=$(kubectl patch --local -f "$state/pipelinerun.yaml" --type merge -p '{}' -o jsonpath='{.metadata.name}')
 kubectl delete pipelinerun "$run" -n "$runs_namespace" --ignore-not-found --wait >/dev/null
@@ -163,10 +163,10 @@ trap 'kill $watcher 2>/dev/null || true' EXIT
 deadline=$((SECONDS + timeout))
 phase=
 until [[ $phase =~ ^(Succeeded|Failed|Cancelled|TimedOut)$ ]] || [ $SECONDS -ge $deadline ]; do
-  sleep 1
+  sleep 0.5
   phase=$(kubectl get pipelinerun "$run" -n "$runs_namespace" -o jsonpath='{.status.phase}' 2>/dev/null || true)
 done
-sleep 1 # the watch prints the last change
+sleep 0.5 # the watch prints the last change
 kill $watcher 2>/dev/null || true
 wait $watcher 2>/dev/null || true
 
