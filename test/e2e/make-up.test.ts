@@ -11,26 +11,15 @@ import path from 'node:path';
 import { test } from 'node:test';
 import { promisify } from 'node:util';
 import type { PipelineRun } from '../../src/resources/types.ts';
-import { core, custom, kubeconfigPath, kubectl, statusCode, suffix } from '../support/kube.ts';
+import { core, custom, kubeconfigPath, kubectl, suffix } from '../support/kube.ts';
 import { coordinationApi } from '../support/leases.ts';
 import { requireKwok } from '../support/nodes.ts';
 import { freePort } from '../support/operator.ts';
 import { clusterScripts, localKubeconfig, repoRoot } from '../support/paths.ts';
-import { helmOnCluster } from '../support/release.ts';
+import { gone, helmOnCluster } from '../support/release.ts';
 import { group, nodePoolNames, version } from '../../src/resources/names.ts';
 
 const run = promisify(execFile);
-
-/** Resolves to true once `read` answers 404. */
-async function gone(read: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await read();
-    return false;
-  } catch (err) {
-    if (statusCode(err) === 404) return true;
-    throw err;
-  }
-}
 
 function alive(pid: number): boolean {
   try {

@@ -11,36 +11,22 @@ import type { PipelineRun } from '../../src/resources/types.ts';
 import { examples, type Manifest } from '../support/fixtures.ts';
 import { installCrds } from '../support/furrow.ts';
 import { chartDir } from '../support/helm.ts';
-import {
-  core,
-  custom,
-  kubeConfig,
-  kubectl,
-  statusCode,
-  suffix,
-  testNamespace,
-  waitFor,
-} from '../support/kube.ts';
+import { core, custom, kubeConfig, kubectl, suffix, testNamespace, waitFor } from '../support/kube.ts';
 import { coordinationApi } from '../support/leases.ts';
 import { createKwokNode, requireKwok } from '../support/nodes.ts';
 import { startOperator, type LogLine, type OperatorProcess } from '../support/operator.ts';
-import { deploymentEnv, helmOnCluster, kubectlAs, serviceAccountKubeconfig } from '../support/release.ts';
+import {
+  deploymentEnv,
+  gone,
+  helmOnCluster,
+  kubectlAs,
+  serviceAccountKubeconfig,
+} from '../support/release.ts';
 import { group, nodePoolNames, version } from '../../src/resources/names.ts';
 
 const apps = () => kubeConfig().makeApiClient(k8s.AppsV1Api);
 const rbac = () => kubeConfig().makeApiClient(k8s.RbacAuthorizationV1Api);
 const apiextensions = () => kubeConfig().makeApiClient(k8s.ApiextensionsV1Api);
-
-/** Resolves to true once `read` answers 404. */
-async function gone(read: () => Promise<unknown>): Promise<boolean> {
-  try {
-    await read();
-    return false;
-  } catch (err) {
-    if (statusCode(err) === 404) return true;
-    throw err;
-  }
-}
 
 function ok(result: { code: number; stdout: string; stderr: string }, what: string): string {
   assert.equal(result.code, 0, `${what} failed: ${result.stderr}${result.stdout}`);

@@ -8,7 +8,7 @@ import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { dump } from 'js-yaml';
-import { kubeConfig, kubeconfigPath, kubectl, type KubectlResult } from './kube.ts';
+import { kubeConfig, kubeconfigPath, kubectl, statusCode, type KubectlResult } from './kube.ts';
 import { helmPath, kubectlPath, repoRoot } from './paths.ts';
 
 function run(binary: string, args: string[], kubeconfig: string, input?: string): KubectlResult {
@@ -82,4 +82,15 @@ export function deploymentEnv(deployment: k8s.V1Deployment, podName: string): Re
     else if (field === 'metadata.namespace') env[variable.name] = deployment.metadata?.namespace ?? '';
   }
   return env;
+}
+
+/** Whether the object `read` reads is gone: true on 404, false when it is still there. */
+export async function gone(read: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await read();
+    return false;
+  } catch (err) {
+    if (statusCode(err) === 404) return true;
+    throw err;
+  }
 }
