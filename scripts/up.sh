@@ -18,7 +18,6 @@
 set -euo pipefail
 source "$(dirname "$0")/up-settings.sh"
 start=$SECONDS
-mkdir -p "$state"
 
 # 1. The cluster. A second `make up` keeps knowing that the first one started it.
 started_cluster=0
@@ -39,6 +38,9 @@ else
   "$repo/test/cluster/up.sh" >/dev/null
   export KUBECONFIG=$local_kubeconfig
 fi
+
+# Only now: starting the local cluster clears its directory, where the state lives by default.
+mkdir -p "$state"
 
 # kwok's nodes carry the annotation kwok.x-k8s.io/node=fake; any other node runs images.
 simulated=1
