@@ -7,6 +7,7 @@
 #    and the simulated nodes `make up` added. The cluster itself keeps running.
 # The CRDs stay: deleting them would delete every PipelineRun in the cluster. Safe to repeat.
 set -euo pipefail
+# shellcheck source=up-settings.sh
 source "$(dirname "$0")/up-settings.sh"
 
 if [ ! -f "$state/settings" ]; then
@@ -14,6 +15,7 @@ if [ ! -f "$state/settings" ]; then
   log "nothing to undo: no $state/settings (make up has not run, or make down already ran)"
   exit 0
 fi
+started_cluster=0 created_nodes=
 # shellcheck source=/dev/null
 source "$state/settings"
 export KUBECONFIG

@@ -1,7 +1,7 @@
 # Settings and helpers that scripts/up.sh and scripts/down.sh share. Sourced, not executed.
 # Every setting is an environment variable with a default; tests (test/e2e/make-up.test.ts)
 # override them to run beside other things on a shared cluster.
-# shellcheck shell=bash
+# shellcheck shell=bash disable=SC2034 # the variables are for the scripts that source this
 repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Node 24, kubectl and helm of this repository (npm ci and `make tools` put them there).
 export PATH="$repo/node_modules/.bin:$repo/bin:$PATH"

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# shellcheck disable=SC2034 # some variables are only written to the settings file, by name
 # `make up`: a working Furrow on this machine, shown by a PipelineRun that succeeds.
 #  1. The cluster: the one $KUBECONFIG names, if it answers and is not the local cluster;
 #     otherwise the local cluster (test/cluster/up.sh), reused when it runs already.
@@ -16,6 +17,7 @@
 # scripts/down.sh undoes it. Settings: scripts/up-settings.sh; also FURROW_UP_HELM_ARGS (more
 # helm flags) and FURROW_IMAGE (the operator image on real nodes).
 set -euo pipefail
+# shellcheck source=up-settings.sh
 source "$(dirname "$0")/up-settings.sh"
 start=$SECONDS
 
