@@ -34,11 +34,12 @@ export function createCaches(
   kc: k8s.KubeConfig,
   clients: KubeClients,
   watchedNamespaces: string[],
+  poolSelector: string,
   logger: Logger,
   metrics: Metrics,
   onRecovered: () => void,
 ): Caches {
-  const common = { restartBackoff, logger, metrics, onRecovered };
+  const common = { restartBackoff, logger, metrics, onRecovered, clients };
   const crdPath = (plural: string) => (ns: string | undefined) =>
     ns ? `/apis/${group}/${version}/namespaces/${ns}/${plural}` : `/apis/${group}/${version}/${plural}`;
 
@@ -46,21 +47,6 @@ export function createCaches(
     ...common,
     kind: pipelineRunNames.kind,
     path: crdPath(pipelineRunNames.plural),
-    list: (ns) => () =>
-      (ns
-        ? clients.custom.listNamespacedCustomObject({
-            group,
-            version,
-            namespace: ns,
-            plural: pipelineRunNames.plural,
-          })
-        : clients.custom.listClusterCustomObject({
-            group,
-            version,
-            plural: pipelineRunNames.plural,
-          })) as Promise<{
-        items: unknown[];
-      }>,
     trim: trimRun,
   });
   runs.addIndex(runsByPool, (run) => [run.spec.pool]);
@@ -71,11 +57,6 @@ export function createCaches(
     kind: 'Pod',
     path: (ns) => (ns ? `/api/v1/namespaces/${ns}/pods` : '/api/v1/pods'),
     labelSelector: runnerPodSelector,
-    listReturnsModels: true,
-    list: (ns) => () =>
-      ns
-        ? clients.core.listNamespacedPod({ namespace: ns, labelSelector: runnerPodSelector })
-        : clients.core.listPodForAllNamespaces({ labelSelector: runnerPodSelector }),
     trim: trimPod,
   });
   pods.addIndex(podsByRunUid, controllingRunUid);
@@ -84,18 +65,13 @@ export function createCaches(
     ...common,
     kind: nodePoolNames.kind,
     path: `/apis/${group}/${version}/${nodePoolNames.plural}`,
-    list: () =>
-      clients.custom.listClusterCustomObject({ group, version, plural: nodePoolNames.plural }) as Promise<{
-        items: unknown[];
-      }>,
+    ...(poolSelector ? { labelSelector: poolSelector } : {}),
   });
 
   const nodes = new Informer<Node>(kc, {
     ...common,
     kind: 'Node',
     path: '/api/v1/nodes',
-    listReturnsModels: true,
-    list: () => clients.core.listNode(),
     trim: trimNode,
   });
 
@@ -103,8 +79,6 @@ export function createCaches(
     ...common,
     kind: 'Namespace',
     path: '/api/v1/namespaces',
-    listReturnsModels: true,
-    list: () => clients.core.listNamespace(),
     trim: (ns) => ({
       metadata: {
         name: ns.metadata?.name,

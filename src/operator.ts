@@ -103,7 +103,15 @@ export class FurrowOperator extends OperatorBase {
         this.resync(true);
       }, 1000);
     };
-    const caches = createCaches(kc, cacheClients, options.namespaces, log, metrics, onRecovered);
+    const caches = createCaches(
+      kc,
+      cacheClients,
+      options.namespaces,
+      options.poolSelector,
+      log,
+      metrics,
+      onRecovered,
+    );
     this.caches = caches;
     const recorder = new EventRecorder(
       clients.events,
@@ -111,7 +119,7 @@ export class FurrowOperator extends OperatorBase {
       log,
     );
 
-    const queues = new PoolQueues(caches);
+    const queues = new PoolQueues(caches, options.poolSelector !== '');
     this.queues = queues;
     const controller = (name: string, reconcile: Reconcile) =>
       new Controller({
@@ -143,7 +151,12 @@ export class FurrowOperator extends OperatorBase {
     );
     const nodes = controller(
       'node',
-      new NodeReconciler({ clients, nodes: caches.nodes, pools: caches.pools }).reconcile,
+      new NodeReconciler({
+        clients,
+        nodes: caches.nodes,
+        pools: caches.pools,
+        scoped: options.poolSelector !== '',
+      }).reconcile,
     );
     const pools = controller(
       'nodepool',

@@ -7,6 +7,7 @@ import { isLogLevel, type LogFormat, type LogLevel } from '../observability/logg
 export interface Options {
   kubeconfig: string | undefined;
   namespaces: string[];
+  poolSelector: string;
   workers: number;
   metricsPort: number;
   healthPort: number;
@@ -56,6 +57,13 @@ const definitions: Definition[] = [
     kind: 'list',
     default: '',
     help: 'comma-separated namespaces whose PipelineRuns to reconcile; empty = all',
+  },
+  {
+    key: 'poolSelector',
+    flag: 'pool-selector',
+    kind: 'string',
+    default: '',
+    help: 'label selector of the NodePools this install manages (e.g. furrow.dev/install=ci); empty = all. Nodes of pools it can’t see are left alone',
   },
   {
     key: 'workers',

@@ -17,10 +17,9 @@ export interface Cache<T> {
   waitForSync(): Promise<void>;
 }
 
-export interface NamespacedSource<T extends KubeObject> extends Omit<InformerOptions<T>, 'path' | 'list'> {
+export interface NamespacedSource<T extends KubeObject> extends Omit<InformerOptions<T>, 'path'> {
   /** Collection path for a namespace, or for all namespaces when namespace is undefined. */
   path: (namespace: string | undefined) => string;
-  list: (namespace: string | undefined) => InformerOptions<T>['list'];
 }
 
 /** One informer per namespace (or one for all when `namespaces` is empty), read as one cache. */
@@ -31,7 +30,7 @@ export class NamespacedCache<T extends KubeObject> implements Cache<T> {
   constructor(kc: k8s.KubeConfig, namespaces: string[], source: NamespacedSource<T>) {
     const scopes = namespaces.length > 0 ? namespaces : [undefined];
     this.informers = scopes.map((ns) => {
-      const informer = new Informer<T>(kc, { ...source, path: source.path(ns), list: source.list(ns) });
+      const informer = new Informer<T>(kc, { ...source, path: source.path(ns) });
       if (ns !== undefined) this.byNamespace.set(ns, informer);
       return informer;
     });

@@ -126,6 +126,33 @@ export class KubeClients {
   }
 
   /**
+   * GET a path and parse the JSON, without client-node's model classes: a LIST of thousands
+   * of pods deserialised into models (then back to JSON for the cache) costs several times
+   * the memory and CPU of the JSON itself. Errors are ApiExceptions, as from the typed APIs.
+   */
+  async getJson(path: string, query: Record<string, string | undefined> = {}): Promise<unknown> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('no current cluster in kubeconfig');
+    const url = new URL(cluster.server + path);
+    for (const [key, value] of Object.entries(query))
+      if (value !== undefined) url.searchParams.set(key, value);
+    const request = new k8s.RequestContext(url.toString(), k8s.HttpMethod.GET);
+    request.setHeaderParam('Accept', 'application/json');
+    await this.kc.applySecurityAuthentication(request);
+    const response = await this.http.send(request).toPromise();
+    const text = await response.body.text();
+    if (response.httpStatusCode >= 400) {
+      throw new k8s.ApiException(
+        response.httpStatusCode,
+        `GET ${path}: HTTP ${response.httpStatusCode}`,
+        text,
+        response.headers,
+      );
+    }
+    return JSON.parse(text) as unknown;
+  }
+
+  /**
    * Refuses every request from now on (they throw FencedError before leaving the process):
    * a replica that lost the lease must not write, even from a reconcile that was mid-way.
    */

@@ -3,18 +3,22 @@
 // - ListWatch stops for good on any error but 410 (an unreachable API server, a 500): the
 //   informer restarts it with exponential backoff and jitter, resuming from the last
 //   resourceVersion so nothing is missed or replayed.
-// - Listed items arrive as client-node model objects (timestamps as Date), watched ones as raw
-//   JSON: both are normalised to JSON, and trimmed (managedFields) to keep the cache small.
+// - Lists are paged and read as plain JSON (client-node's typed lists build model objects with
+//   Date timestamps, while watches deliver JSON); every object is trimmed (managedFields, and
+//   what the operator never reads) before it is cached.
 // - A watch that throws before its request starts (credentials) is turned into an error the
 //   restart loop handles, instead of an unhandled rejection that would end the process.
 // - Handlers that throw are logged, never allowed to reach ListWatch (same reason).
 // - hasSynced() after the first complete list, secondary indexes, and metrics.
 import * as k8s from '@kubernetes/client-node';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
-import { describeError } from './errors.ts';
+import type { KubeClients } from './client.ts';
+import { describeError, isGone } from './errors.ts';
 import { objectKey, type KubeObject } from './json.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+
+const listPageSize = 500;
 
 export interface InformerHandlers<T> {
   add?(obj: T): void;
@@ -27,14 +31,9 @@ export interface InformerOptions<T extends KubeObject> {
   kind: string;
   /** The collection to watch, e.g. /api/v1/pods or /apis/furrow.dev/v1alpha1/pipelineruns. */
   path: string;
-  /** Lists the collection (all namespaces) with the same selector as the watch. */
-  list: () => Promise<{ items: unknown[]; metadata?: { resourceVersion?: string } }>;
+  /** Lists through this client, page by page, as JSON. */
+  clients: Pick<KubeClients, 'getJson'>;
   labelSelector?: string;
-  /**
-   * True when the list call returns client-node model objects (typed APIs such as
-   * CoreV1Api); false for custom resources, which arrive as JSON.
-   */
-  listReturnsModels?: boolean;
   /** Drops what the operator never reads, before caching. managedFields always go. */
   trim?: (obj: T) => T;
   restartBackoff: BackoffPolicy;
@@ -69,12 +68,9 @@ export class Informer<T extends KubeObject> {
     this.log = options.logger.child({ informer: options.kind });
     const watch = new InformerWatch(kc, this);
     const list = async (): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> => {
-      const result = await options.list();
+      const items = await this.listPages();
       options.metrics.informerEvents.inc({ kind: this.kind, type: 'list' });
-      return {
-        metadata: result.metadata ?? {},
-        items: result.items.map((item) => this.normalize(item, true) as k8s.KubernetesObject),
-      };
+      return items;
     };
     this.listWatch = new k8s.ListWatch(options.path, watch, list, false, options.labelSelector);
     this.listWatch.on(k8s.ADD, (obj) => this.dispatch('add', obj as T));
@@ -147,16 +143,44 @@ export class Informer<T extends KubeObject> {
     this.options.onRecovered?.();
   }
 
-  normalize(raw: unknown, fromList: boolean): T {
-    let obj = raw as T;
-    if (fromList && this.options.listReturnsModels) {
-      // Models hold Date where JSON has strings. For the kinds the operator watches (Pod,
-      // Node, Lease) every model field is named as on the wire, so a JSON round trip gives
-      // exactly what a watch event carries.
-      obj = JSON.parse(JSON.stringify(raw)) as T;
-    }
+  normalize(raw: unknown): T {
+    const obj = raw as T;
     if (obj.metadata?.managedFields) delete obj.metadata.managedFields;
     return this.options.trim ? this.options.trim(obj) : obj;
+  }
+
+  /**
+   * Lists the collection in pages of 500, trimming each page before asking for the next, so
+   * the memory a list needs at its peak is one page's, not the whole collection's (a fresh
+   * operator listing 10,000 pods would otherwise hold them all, full, at once).
+   */
+  private async listPages(): Promise<k8s.KubernetesListObject<k8s.KubernetesObject>> {
+    type Page = { items?: unknown[]; metadata?: { resourceVersion?: string; continue?: string } };
+    const items: k8s.KubernetesObject[] = [];
+    let next: string | undefined;
+    let resourceVersion = '';
+    for (;;) {
+      let page: Page;
+      try {
+        page = (await this.options.clients.getJson(this.options.path, {
+          limit: String(listPageSize),
+          continue: next,
+          labelSelector: this.options.labelSelector,
+        })) as Page;
+      } catch (err) {
+        // The continue token expired (the list took too long): start over, once.
+        if (next !== undefined && isGone(err)) {
+          next = undefined;
+          items.length = 0;
+          continue;
+        }
+        throw err;
+      }
+      for (const item of page.items ?? []) items.push(this.normalize(item) as k8s.KubernetesObject);
+      resourceVersion = page.metadata?.resourceVersion ?? resourceVersion;
+      next = page.metadata?.continue || undefined;
+      if (!next) return { metadata: { resourceVersion }, items };
+    }
   }
 
   restartAfterError(err: unknown): void {
@@ -229,7 +253,7 @@ export class Informer<T extends KubeObject> {
 interface WatchHooks {
   watchStarting(): void;
   watchConnected(): void;
-  normalize(raw: unknown, fromList: boolean): unknown;
+  normalize(raw: unknown): unknown;
   recordWatch(code: string): void;
 }
 
@@ -258,7 +282,7 @@ class InformerWatch extends k8s.Watch {
     };
     const onEvent = (phase: string, obj: unknown, watchObj?: unknown): void => {
       if (phase === 'ADDED' || phase === 'MODIFIED' || phase === 'DELETED') {
-        callback(phase, this.informer.normalize(obj, false), watchObj);
+        callback(phase, this.informer.normalize(obj), watchObj);
       } else {
         callback(phase, obj, watchObj);
       }

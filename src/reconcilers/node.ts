@@ -7,7 +7,7 @@ import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
 import { isConflict, isNotFound } from '../kube/errors.ts';
 import type { Node } from '../kube/json.ts';
 import { objectLogger } from '../observability/logger.ts';
-import { livePools, owningPool } from '../resources/nodepool/membership.ts';
+import { foreignPool, livePools, owningPool } from '../resources/nodepool/membership.ts';
 import { nodePatch } from '../resources/nodepool/node-patch.ts';
 import type { NodePool } from '../resources/types.ts';
 
@@ -17,6 +17,8 @@ export interface NodeReconcilerDeps {
   clients: KubeClients;
   nodes: Cache<Node>;
   pools: Cache<NodePool>;
+  /** This operator sees only some pools (--pool-selector): nodes of others' pools are left alone. */
+  scoped: boolean;
 }
 
 export class NodeReconciler {
@@ -29,7 +31,9 @@ export class NodeReconciler {
   reconcile = async (name: string, ctx: ReconcileContext): Promise<ReconcileResult | undefined> => {
     const node = this.deps.nodes.get(name);
     if (!node) return undefined;
-    const owner = owningPool(node, livePools(this.deps.pools.list()));
+    const pools = this.deps.pools.list();
+    if (this.deps.scoped && foreignPool(node, pools)) return undefined;
+    const owner = owningPool(node, livePools(pools));
     const change = nodePatch(node, owner);
     if (!change) return undefined;
     const log = objectLogger(ctx.log, { kind: 'Node', name });

@@ -4,7 +4,7 @@
 // last slot. (Only the leader reconciles, so there is no second process to race with.)
 import type { Cache } from '../kube/cache.ts';
 import { objectKey, type Node, type Pod } from '../kube/json.ts';
-import { isReadyNode, livePools, membership, type PoolMembership } from '../resources/nodepool/membership.ts';
+import { isReadyNode, membership, type PoolMembership } from '../resources/nodepool/membership.ts';
 import { computeQueue, type QueueResult, type RunState } from '../resources/nodepool/queue.ts';
 import type { Admission } from '../resources/pipelinerun/admission.ts';
 import { finalPhases } from '../resources/pipelinerun/plan.ts';
@@ -46,8 +46,11 @@ export class PoolQueues {
   private readonly members = new Map<string, Members>();
   private readonly reservations = new Map<string, { pool: string; at: number }>();
 
-  constructor(caches: QueueCaches, clock: () => number = Date.now) {
+  private readonly scoped: boolean;
+
+  constructor(caches: QueueCaches, scoped = false, clock: () => number = Date.now) {
     this.caches = caches;
+    this.scoped = scoped;
     this.clock = clock;
   }
 
@@ -116,7 +119,7 @@ export class PoolQueues {
     const name = pool.metadata.name ?? '';
     const cached = this.members.get(name);
     if (cached) return cached;
-    const m = membership(pool, this.caches.nodes.list(), livePools(this.caches.pools.list()));
+    const m = membership(pool, this.caches.nodes.list(), this.caches.pools.list(), this.scoped);
     const readyNodes = m.members.filter(isReadyNode);
     const slots = readyNodes.reduce((sum, n) => sum + (Number(n.status?.allocatable?.pods ?? 110) || 0), 0);
     const result = {

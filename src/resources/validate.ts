@@ -26,28 +26,40 @@ function ajv(useDefaults: boolean): Ajv {
   });
 }
 
-const checking = ajv(false);
-const defaulting = ajv(true);
+/**
+ * Compiled on first use: each compiled validator costs megabytes of generated code, and the
+ * operator itself only ever checks PipelineRuns (the rest serve tests and tools).
+ */
+function lazy<T>(make: () => T): () => T {
+  let made: T | undefined;
+  return () => (made ??= make());
+}
 
-function validator(compiled: ValidateFunction): (obj: unknown) => ValidationResult {
-  return (obj) =>
-    compiled(obj) ? { ok: true } : { ok: false, errors: fieldErrors(compiled.errors ?? [], obj) };
+const checking = lazy(() => ajv(false));
+const defaulting = lazy(() => ajv(true));
+
+function validator(schema: TSchema): (obj: unknown) => ValidationResult {
+  const compiled = lazy((): ValidateFunction => checking().compile(schema));
+  return (obj) => {
+    const check = compiled();
+    return check(obj) ? { ok: true } : { ok: false, errors: fieldErrors(check.errors ?? [], obj) };
+  };
 }
 
 function defaulter<T>(schema: TSchema): (obj: T) => T {
-  const compiled = defaulting.compile(schema);
+  const compiled = lazy(() => defaulting().compile(schema));
   return (obj) => {
     const copy = structuredClone(obj);
-    compiled(copy);
+    compiled()(copy);
     return copy;
   };
 }
 
 /** Checks a PipelineRun (spec and status) as the API server would. Never throws. */
-export const validatePipelineRun = validator(checking.compile(pipelineRunSchema));
+export const validatePipelineRun = validator(pipelineRunSchema);
 
 /** Checks a NodePool (spec and status) as the API server would. Never throws. */
-export const validateNodePool = validator(checking.compile(nodePoolSchema));
+export const validateNodePool = validator(nodePoolSchema);
 
 /** A copy of the run with the schema's defaults filled in, as the API server stores it. */
 export const withPipelineRunDefaults: (run: PipelineRun) => PipelineRun = defaulter(pipelineRunSchema);

@@ -2,6 +2,7 @@
 // (ties by name): a second pool can't take nodes away from the first, and reports them.
 import type { Node } from '../../kube/json.ts';
 import { matchesSelector } from '../selectors.ts';
+import { readRecord } from './node-patch.ts';
 import type { NodePool } from '../types.ts';
 import { parseTime } from '../pipelinerun/time.ts';
 
@@ -27,12 +28,32 @@ export interface PoolMembership {
   claimedByOthers: { node: string; pool: string }[];
 }
 
-export function membership(pool: NodePool, nodes: Node[], pools: NodePool[]): PoolMembership {
+/**
+ * The pool recorded on `node` when this operator can't see that pool: an operator scoped by
+ * --pool-selector shares the nodes with other installs, and a node another install has taken
+ * is theirs (the first to claim a node keeps it; this one leaves it alone).
+ */
+export function foreignPool(node: Node, visiblePools: NodePool[]): string | undefined {
+  const recorded = readRecord(node)?.pool;
+  if (!recorded) return undefined;
+  return visiblePools.some((p) => p.metadata.name === recorded) ? undefined : recorded;
+}
+
+/**
+ * `scoped`: this operator sees only some pools (--pool-selector), so a node recorded for a
+ * pool it can't see belongs to another install. Unscoped, such a record is a deleted pool's.
+ */
+export function membership(pool: NodePool, nodes: Node[], pools: NodePool[], scoped = false): PoolMembership {
   const result: PoolMembership = { members: [], claimedByOthers: [] };
   if (pool.metadata.deletionTimestamp) return result;
   const ordered = livePools(pools);
   for (const node of nodes) {
     if (!matchesSelector(pool.spec.nodeSelector, node.metadata?.labels)) continue;
+    const foreign = scoped ? foreignPool(node, pools) : undefined;
+    if (foreign) {
+      result.claimedByOthers.push({ node: node.metadata?.name ?? '', pool: foreign });
+      continue;
+    }
     const owner = owningPool(node, ordered);
     if (owner?.metadata.name === pool.metadata.name) result.members.push(node);
     else if (owner)
