@@ -1,4 +1,4 @@
-// The processes the benchmark watches: the operator (started here from the compiled dist/, as
+// The processes the benchmark watches: the operator (started here from bench/.dist/, compiled as
 // the container image runs it) and kube-controller-manager (the Job controller's process).
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -44,7 +44,7 @@ export async function startOperator(options: OperatorStart): Promise<OperatorHan
     process.execPath,
     [
       ...nodeArgs,
-      path.join(repoRoot, 'dist', 'main.js'),
+      path.join(repoRoot, 'bench', '.dist', 'main.js'),
       '--kubeconfig',
       options.kubeconfig,
       '--metrics-port',

@@ -75,8 +75,10 @@ export function targets(results: ScenarioResult[]): Target[] {
   out.push({
     name: 'Operator RSS with 10,000 finished runs and pods cached',
     goal: '≤ 200 MB',
-    measured: mem ? fmt(mem.furrow.memory.rssMaxMB, ' MB') : 'not run',
-    pass: mem ? (mem.furrow.memory.rssMaxMB ?? Infinity) <= 200 : undefined,
+    measured: mem
+      ? `${fmt(mem.furrow.memory.rssSettledMB, ' MB')} at rest (heap ${fmt(mem.furrow.memory.heapSettledMB, ' MB')}; peak while creating them ${fmt(mem.furrow.memory.rssMaxMB, ' MB')})`
+      : 'not run',
+    pass: mem ? (mem.furrow.memory.rssSettledMB ?? Infinity) <= 200 : undefined,
   });
   const s50 = byId('steady-50');
   out.push({

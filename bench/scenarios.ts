@@ -34,7 +34,8 @@ export interface SideResult {
   perRun: { reads?: number; objectWrites?: number; eventWrites?: number; writes?: number };
   reconcilesPerRun?: number;
   clientRequests?: { reads: number; writes: number };
-  memory: { rssMaxMB?: number; heapMaxMB?: number };
+  /** Peak during the scenario; settled: with everything finished and cached, 20 s later. */
+  memory: { rssMaxMB?: number; heapMaxMB?: number; rssSettledMB?: number; heapSettledMB?: number };
   eventLoopP99Ms: { max?: number; p99?: number };
   /** Per-second samples: seconds since the side started, RSS MB, event-loop p99 ms. */
   series?: [number, number | undefined, number | undefined][];
@@ -118,6 +119,19 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
       0,
     );
     result.clientRequests = { reads, writes };
+  }
+  if (scenario.keep && ctx.operator) {
+    // The memory target is about a full cache at rest, not the burst's peak: let the last
+    // events, timers and garbage settle, then read RSS and heap a few times.
+    await new Promise((resolve) => setTimeout(resolve, 20_000));
+    const reads: Map<string, number>[] = [];
+    for (let i = 0; i < 5; i++) {
+      reads.push(await ctx.operator.scrape());
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+    }
+    const mb = (values: number[]) => round(Math.max(...values) / 1e6, 1);
+    result.memory.rssSettledMB = mb(reads.map((m) => m.get('process_resident_memory_bytes') ?? 0));
+    result.memory.heapSettledMB = mb(reads.map((m) => sumMetric(m, 'nodejs_heap_size_used_bytes')));
   }
   if (!scenario.keep) await cleanUp(ctx, kind, tag);
   return result;

@@ -47,6 +47,12 @@ async function ignoreExists(p: Promise<unknown>): Promise<void> {
 
 export async function ensureNamespaces(c: Clients): Promise<void> {
   for (const name of [benchNamespace, ...workNamespaces]) {
+    // A namespace left terminating by an earlier teardown must be gone before it is made again.
+    for (let i = 0; i < 600; i++) {
+      const ns = await c.core.readNamespace({ name }).catch(() => undefined);
+      if (!ns?.metadata?.deletionTimestamp) break;
+      await new Promise((resolve) => setTimeout(resolve, 500));
+    }
     await ignoreExists(
       c.core.createNamespace({ body: { metadata: { name, labels: { 'furrow.dev/bench': 'true' } } } }),
     );
