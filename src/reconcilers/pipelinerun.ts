@@ -6,6 +6,7 @@ import { describeError, isAlreadyExists, isConflict, isNotFound, httpStatus } fr
 import type { EventRecorder } from '../kube/events.ts';
 import type { Cache } from '../kube/cache.ts';
 import { RecentCreates, RecentWrites } from '../kube/read-your-writes.ts';
+import { trimPod, trimRun } from '../trim.ts';
 import { objectKey, splitKey, type Pod } from '../kube/json.ts';
 import type { KubeClients } from '../kube/client.ts';
 import { objectLogger, type Logger } from '../observability/logger.ts';
@@ -118,8 +119,11 @@ export class PipelineRunReconciler {
     } else if (decision.retryAfterMs !== undefined) {
       requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.retryAfterMs);
     }
-    if (plan.status.phase && finalPhases.has(plan.status.phase) && requeueAfterMs === undefined)
-      this.lastWrite.delete(key);
+    if (plan.status.phase && finalPhases.has(plan.status.phase)) {
+      // A finished run is never validated or rate-limited again.
+      this.validated.delete(uid);
+      if (requeueAfterMs === undefined) this.lastWrite.delete(key);
+    }
     return requeueAfterMs !== undefined ? { requeueAfterMs } : undefined;
   };
 
@@ -156,7 +160,8 @@ export class PipelineRunReconciler {
         const name = action.pod.metadata?.name ?? '';
         try {
           const created = await core.createNamespacedPod({ namespace, body: action.pod as never });
-          this.created.remember(run.metadata.uid ?? '', JSON.parse(JSON.stringify(created)) as Pod);
+          // Kept as the cache will hold it (trimmed): under load the cache can lag for seconds.
+          this.created.remember(run.metadata.uid ?? '', trimPod(JSON.parse(JSON.stringify(created)) as Pod));
           log.info('created runner pod', { pod: name, attempt: action.attempt });
           this.deps.recorder.record(
             runRef(run),
@@ -250,7 +255,9 @@ export class PipelineRunReconciler {
         },
         mergePatch,
       );
-      this.written.remember(objectKey(run), updated as PipelineRun);
+      const mine = updated as PipelineRun;
+      delete mine.metadata.managedFields;
+      this.written.remember(objectKey(run), trimRun(mine));
       log.debug('status written', { phase: next.phase, reason: next.reason });
       return true;
     } catch (err) {
