@@ -351,7 +351,11 @@ const podPending: Policy = (ctx) => {
     stuck?.message ??
     `pod ${ctx.podName} is ${pod.spec?.nodeName ? `starting on ${pod.spec.nodeName}` : 'waiting for a node'}`;
   const status = pendingStatus(ctx, ctx.startedAt ?? since, reason, message, pod);
-  const plan: RunPlan = { status, actions: [], requeueAfterMs: Math.max(0, since + timeout - ctx.now) };
+  // Wake up at the pending deadline. Past it, only a change of the pod (it starts, or becomes
+  // visibly stuck) can change this verdict, and that change is an event: no timer. (A delay of
+  // 0 here re-ran the reconcile at once, forever, starving the process.)
+  const plan: RunPlan = { status, actions: [] };
+  if (ctx.now < since + timeout) plan.requeueAfterMs = since + timeout - ctx.now;
   if (ctx.attempt === 1 && !stuck) plan.writeNotBefore = since + pendingWriteDelayMs;
   return plan;
 };
