@@ -59,6 +59,9 @@ class Fifo {
   }
 }
 
+/** The longest delay setTimeout honours. */
+const maxTimerMs = 2 ** 31 - 1;
+
 export class WorkQueue {
   private readonly fifo = new Fifo();
   private readonly dirty = new Set<string>();
@@ -95,10 +98,14 @@ export class WorkQueue {
     const pending = this.delayed.get(key);
     if (pending && pending.at <= at) return;
     if (pending) clearTimeout(pending.timer);
+    // A Node timer holds at most 2^31-1 ms (24.8 days) and fires after 1 ms when asked for
+    // more: a longer delay (a finished run kept 30 days) waits in steps.
+    const wait = Math.min(delayMs, maxTimerMs);
     const timer = setTimeout(() => {
       this.delayed.delete(key);
-      this.add(key);
-    }, delayMs);
+      if (delayMs > wait) this.addAfter(key, delayMs - wait);
+      else this.add(key);
+    }, wait);
     timer.unref();
     this.delayed.set(key, { at, timer });
   }
