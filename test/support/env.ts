@@ -49,7 +49,8 @@ export class FurrowEnv {
     return { nodeSelector: { matchLabels: this.nodeLabel }, ...extra };
   }
 
-  async createPool(extra: Partial<NodePoolSpec> = {}): Promise<void> {
+  /** Creates the environment's pool, or another one (`name`, with a nodeSelector in `extra`). */
+  async createPool(extra: Partial<NodePoolSpec> = {}, name = this.poolName): Promise<void> {
     await custom().createClusterCustomObject({
       group,
       version,
@@ -57,7 +58,7 @@ export class FurrowEnv {
       body: {
         apiVersion: `${group}/${version}`,
         kind: 'NodePool',
-        metadata: { name: this.poolName },
+        metadata: { name },
         spec: this.poolSpec(extra),
       },
     });
@@ -191,6 +192,32 @@ export class FurrowEnv {
 }
 
 /**
+ * Deletes a pool, giving the operator 10 s to release its nodes and lift its finalizer, then
+ * lifting the finalizer by hand.
+ */
+export async function removePool(name: string): Promise<void> {
+  const target = { group, version, plural: nodePoolNames.plural, name };
+  try {
+    await custom().deleteClusterCustomObject(target);
+  } catch (err) {
+    if (statusCode(err) !== 404) throw err;
+  }
+  const gone = await waitFor(
+    'pool to go',
+    async () =>
+      (await custom()
+        .getClusterCustomObject(target)
+        .catch(() => undefined)) === undefined,
+    { timeoutMs: 10_000 },
+  ).catch(() => false);
+  if (!gone) {
+    await custom()
+      .patchClusterCustomObject({ ...target, body: { metadata: { finalizers: null } } }, mergePatch)
+      .catch(() => undefined);
+  }
+}
+
+/**
  * Sets up an environment and registers its teardown: runs go with the namespace, the pool is
  * deleted while the operator can still release its nodes (its finalizer is lifted by hand if
  * not), then the nodes go.
@@ -198,28 +225,7 @@ export class FurrowEnv {
 export async function furrowEnv(t: TestContext, options: EnvOptions = {}): Promise<FurrowEnv> {
   await installCrds();
   const env = new FurrowEnv(t);
-  t.after(async () => {
-    await env.deletePool();
-    const gone = await waitFor(
-      'pool to go',
-      async () => (await env.pool().catch(() => undefined)) === undefined,
-      { timeoutMs: 10_000 },
-    ).catch(() => false);
-    if (!gone) {
-      await custom()
-        .patchClusterCustomObject(
-          {
-            group,
-            version,
-            plural: nodePoolNames.plural,
-            name: env.poolName,
-            body: { metadata: { finalizers: null } },
-          },
-          mergePatch,
-        )
-        .catch(() => undefined);
-    }
-  });
+  t.after(() => removePool(env.poolName));
   env.namespace = await testNamespace(t, 'furrow');
   const nodes = options.nodes ?? 2;
   for (let i = 0; i < nodes; i++) {

@@ -2,6 +2,7 @@
 // test that is removed afterwards, kubectl, and polling with a clear failure message.
 import { spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import https from 'node:https';
 import type { TestContext } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { kubectlPath, localKubeconfig } from './paths.ts';
@@ -96,4 +97,37 @@ export function kubectl(args: string[], input?: string): KubectlResult {
 /** The HTTP status of a client-node ApiException, or undefined for other errors. */
 export function statusCode(err: unknown): number | undefined {
   return err instanceof k8s.ApiException ? err.code : undefined;
+}
+
+export interface RawResponse {
+  code: number;
+  body: string;
+}
+
+/**
+ * Sends `body` as it is (already serialised) to the API server: for inputs client-node can't
+ * serialise, such as documents nested thousands of levels deep.
+ */
+export async function rawRequest(method: string, path: string, body: string): Promise<RawResponse> {
+  const kc = kubeConfig();
+  const options: https.RequestOptions = {};
+  await kc.applyToHTTPSOptions(options);
+  const url = new URL(`${kc.getCurrentCluster()?.server ?? ''}${path}`);
+  return new Promise((resolve, reject) => {
+    const req = https.request(
+      url,
+      { ...options, method, headers: { 'Content-Type': 'application/json' }, timeout: 60_000 },
+      (res) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () =>
+          resolve({ code: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }),
+        );
+        res.on('error', reject);
+      },
+    );
+    req.on('timeout', () => req.destroy(new Error(`${method} ${path} timed out`)));
+    req.on('error', reject);
+    req.end(body);
+  });
 }
