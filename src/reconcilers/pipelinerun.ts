@@ -94,7 +94,11 @@ export class PipelineRunReconciler {
     // Taking the slot now, before the first await, keeps concurrent reconciles of other runs
     // from admitting past the pool's limit while this pod is on its way.
     if (plan.actions.some((a) => a.type === 'createPod')) this.deps.queues.reserve(run);
-    for (const action of plan.actions) {
+    // A pod is created before the status that records it is written: until then the pod is the
+    // record (a restarted operator finds it). Deletions wait for the status that explains them:
+    // deleted first, a crash before the write erased the only evidence that the attempt ran or
+    // ended, and the next leader started the run over with a second pod of the same name.
+    for (const action of plan.actions.filter((a) => a.type === 'createPod')) {
       const outcome = await this.act(run, action, log);
       if (outcome === 'gone') return undefined;
       if (typeof outcome === 'object') {
@@ -118,6 +122,13 @@ export class PipelineRunReconciler {
       }
     } else if (decision.retryAfterMs !== undefined) {
       requeueAfterMs = Math.min(requeueAfterMs ?? Infinity, decision.retryAfterMs);
+    }
+    const deletions = plan.actions.filter((a) => a.type !== 'createPod');
+    // A deferred write defers the deletions it would explain.
+    if (deletions.length > 0 && !decision.write && decision.retryAfterMs !== undefined)
+      return { requeueAfterMs: decision.retryAfterMs };
+    for (const action of deletions) {
+      if ((await this.act(run, action, log)) === 'gone') return undefined;
     }
     if (plan.status.phase && finalPhases.has(plan.status.phase)) {
       // A finished run is never validated or rate-limited again.
