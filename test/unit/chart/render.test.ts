@@ -105,7 +105,14 @@ describe('golden files', () => {
 describe('every variant', () => {
   for (const variant of variants) {
     test(`${variant}: every object is in the release namespace or cluster-scoped, and labelled`, () => {
-      const clusterScoped = new Set(['ClusterRole', 'ClusterRoleBinding', 'Namespace', 'NodePool']);
+      const clusterScoped = new Set([
+        'ClusterRole',
+        'ClusterRoleBinding',
+        'Namespace',
+        'NodePool',
+        'ValidatingAdmissionPolicy',
+        'ValidatingAdmissionPolicyBinding',
+      ]);
       const runnerKinds = new Set(['NetworkPolicy']);
       for (const o of objects(variant)) {
         const where = `${o.kind} ${o.metadata.name}`;
@@ -207,7 +214,15 @@ test('default: one replica, no leader election, the old pod stops before the new
   const kinds = objects('default')
     .map((o) => o.kind)
     .sort();
-  assert.deepEqual(kinds, ['ClusterRole', 'ClusterRoleBinding', 'Deployment', 'Service', 'ServiceAccount']);
+  assert.deepEqual(kinds, [
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Deployment',
+    'Service',
+    'ServiceAccount',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
+  ]);
   const service = only(objects('default'), 'Service') as KubeObject & {
     spec: { ports: { name: string; targetPort: string }[] };
   };
