@@ -38,7 +38,7 @@ typecheck: install
 lint: install typecheck chart-lint image-lint ## typescript-eslint, prettier, helm lint, hadolint, bash -n on scripts
 	npx eslint .
 	npx prettier --check .
-	@for f in $(CLUSTER)/*.sh $(CLUSTER)/kwok/*.sh test/kind/*.sh .ci/run scripts/*.sh; do bash -n "$$f"; done
+	@for f in $(CLUSTER)/*.sh $(CLUSTER)/kwok/*.sh $(CLUSTER)/real-node/*.sh $(CLUSTER)/up.d/*.sh $(CLUSTER)/down.d/*.sh test/kind/*.sh .ci/run scripts/*.sh; do bash -n "$$f"; done
 
 chart-lint: tools ## helm lint --strict the chart in helm/furrow
 	helm lint --strict helm/furrow

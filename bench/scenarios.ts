@@ -37,8 +37,8 @@ export interface SideResult {
   /** Peak during the scenario; settled: with everything finished and cached, 20 s later. */
   memory: { rssMaxMB?: number; heapMaxMB?: number; rssSettledMB?: number; heapSettledMB?: number };
   eventLoopP99Ms: { max?: number; p99?: number };
-  /** Per-second samples: seconds since the side started, RSS MB, event-loop p99 ms. */
-  series?: [number, number | undefined, number | undefined][];
+  /** Per-second samples: seconds since start, RSS MB, event-loop p99 ms, heap used/committed and external MB. */
+  series?: (number | undefined)[][];
 }
 
 export interface Context {
@@ -77,10 +77,14 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
 
   const timelines = [...recorder.timelines.values()].filter((t) => t.sentAt !== undefined);
   const result = summarise(kind, timelines, samples.samples);
+  const mbOf = (v: number | undefined) => round((v ?? NaN) / 1e6, 1);
   result.series = samples.samples.map((x) => [
     Math.round((x.at - startedAt) / 1000),
-    round(((kind === 'furrow' ? x.rss : x.controllerManagerRss) ?? NaN) / 1e6, 1),
+    mbOf(kind === 'furrow' ? x.rss : x.controllerManagerRss),
     round((x.eventLoopP99 ?? NaN) * 1000, 1),
+    mbOf(x.heapUsed),
+    mbOf(x.heapTotal),
+    mbOf(x.external),
   ]);
   // The window opens as the first object is sent: the operator's start-up LISTs come before it.
   const audit = countAudit(
