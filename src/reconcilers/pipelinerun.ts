@@ -103,8 +103,13 @@ export class PipelineRunReconciler {
       if (outcome === 'gone') return undefined;
       if (typeof outcome === 'object') {
         // The API server refused the pod for good: that ends this attempt, and the plan says
-        // what follows (a retry within retries.limit, or Failed PodRejected).
-        plan = planRun({ ...input, podRejected: outcome.rejected });
+        // what follows (a retry within retries.limit, or Failed PodRejected). Or the pod's
+        // name is held by a pod this run doesn't control: the run waits, saying so.
+        plan = planRun(
+          'rejected' in outcome
+            ? { ...input, podRejected: outcome.rejected }
+            : { ...input, podNameTaken: outcome.taken },
+        );
         requeueAfterMs = plan.requeueAfterMs;
         break;
       }
@@ -163,7 +168,7 @@ export class PipelineRunReconciler {
     run: PipelineRun,
     action: RunAction,
     log: Logger,
-  ): Promise<'done' | 'gone' | { rejected: string }> {
+  ): Promise<'done' | 'gone' | { rejected: string } | { taken: string }> {
     const namespace = run.metadata.namespace ?? '';
     const { core, custom } = this.deps.clients;
     switch (action.type) {
@@ -182,8 +187,10 @@ export class PipelineRunReconciler {
           );
         } catch (err) {
           if (isAlreadyExists(err)) {
-            await this.adopt(run, name, log);
-            return 'done';
+            const taken = await this.adopt(run, name, log);
+            if (taken === undefined) return 'done';
+            this.deps.queues.release(objectKey(run));
+            return { taken };
           }
           this.deps.queues.release(objectKey(run));
           const refusal = permanentRefusal(err);
@@ -229,19 +236,24 @@ export class PipelineRunReconciler {
     }
   }
 
-  /** A pod of the attempt's name exists: ours (created by an earlier reconcile) or a stranger. */
-  private async adopt(run: PipelineRun, name: string, log: Logger): Promise<void> {
+  /**
+   * A pod of the attempt's name exists: ours (created by an earlier reconcile), or a stranger
+   * (a previous run of the same name not yet collected, someone else's pod): why it can't be
+   * used, then.
+   */
+  private async adopt(run: PipelineRun, name: string, log: Logger): Promise<string | undefined> {
     const namespace = run.metadata.namespace ?? '';
     const pod =
       this.deps.pods.get(name, namespace) ??
       ((await this.deps.clients.core.readNamespacedPod({ name, namespace })) as Pod);
     if (controllingRunUid(pod).includes(run.metadata.uid ?? '')) {
       log.debug('runner pod already exists; adopting it', { pod: name });
-      return;
+      return undefined;
     }
-    const message = `pod ${name} exists and is not controlled by this run; delete or rename it`;
-    this.deps.recorder.record(runRef(run), 'Warning', 'PodNameTaken', message);
-    throw new Error(message);
+    const message = `pod ${name} exists and is not controlled by this run`;
+    log.info('the runner pod’s name is taken', { pod: name });
+    this.deps.recorder.record(runRef(run), 'Warning', 'PodNameTaken', `${message}; delete or rename it`);
+    return message;
   }
 
   /** Merge patch of the status subresource, on the resourceVersion the plan was made from. */

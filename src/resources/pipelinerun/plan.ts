@@ -1,7 +1,8 @@
 // run + pool + pods + admission + clock → the status the run should have and what to do.
 // Pure. A chain of policies, as cert-manager's: each looks at the run and either decides
 // (returns a plan) or passes to the next. Their order is the precedence of the rules:
-//   finished > invalid > pod rejected > cancelled > refused > queued > timed out > the attempt's pod.
+//   finished > invalid > pod rejected > pod name taken > cancelled > refused > queued >
+//   timed out > the attempt's pod.
 // Everything is derived from cluster state (the run's spec and status, its pods), never from
 // memory, so a restarted operator or a new leader decides the same.
 import type { Pod } from '../../kube/json.ts';
@@ -54,6 +55,11 @@ export interface RunInput {
   invalidSpec?: string;
   /** The API server refused the attempt's pod (admission, validation): why, in its words. */
   podRejected?: string;
+  /**
+   * The attempt's pod name is held by a pod this run doesn't control (a previous run of the
+   * same name not yet collected, or someone else's pod): why.
+   */
+  podNameTaken?: string;
 }
 
 export type RunAction =
@@ -127,6 +133,18 @@ function context(input: RunInput): Context {
   // A pod of a later attempt exists when its creation landed but the status write after it
   // didn't (an operator restart in between): carry on with it.
   for (let k = attempt + 1; pods.some((p) => p.metadata?.name === runnerPodName(name, k)); k++) attempt = k;
+  // A pod of an earlier attempt that no record closes (alive, or with its attempt on record)
+  // is the attempt in play: a status whose attempt number runs ahead of the pods (written by
+  // hand, restored from an old backup) must not start a second pod beside a running one.
+  for (let k = attempt - 1; k >= 1; k--) {
+    const earlier = pods.find((p) => p.metadata?.name === runnerPodName(name, k));
+    const kept = old.attempts?.find((a) => a.attempt === k);
+    const alive = earlier && !isTerminal(earlier) && !earlier.metadata?.deletionTimestamp;
+    if (earlier && !kept?.completionTime && (alive || kept)) {
+      attempt = k;
+      break;
+    }
+  }
   const podName = runnerPodName(name, attempt);
   const pod = pods.find((p) => p.metadata?.name === podName);
   const firstPod = pods.find((p) => p.metadata?.name === runnerPodName(name, 1));
@@ -181,6 +199,20 @@ const rejected: Policy = (ctx) => {
     reason: 'PodRejected',
     message: `the API server refused pod ${ctx.podName}: ${why}`,
   });
+};
+
+/** How often a run whose pod name is taken looks again. */
+const nameTakenRecheckMs = 10_000;
+
+const nameTaken: Policy = (ctx) => {
+  const why = ctx.input.podNameTaken;
+  if (why === undefined || ctx.pod) return undefined;
+  const message = `${why}; waiting for the name to be free`;
+  return {
+    status: pendingStatus(ctx, ctx.startedAt ?? ctx.now, 'PodNameTaken', message),
+    actions: [],
+    requeueAfterMs: nameTakenRecheckMs,
+  };
 };
 
 const cancelled: Policy = (ctx) => {
@@ -442,6 +474,7 @@ const policies: Policy[] = [
   finished,
   invalid,
   rejected,
+  nameTaken,
   cancelled,
   refused,
   queued,
