@@ -25,7 +25,7 @@ import type { NodePool, PipelineRun } from '../types.ts';
 import { checkout, service, step } from './containers.ts';
 import { workspaceVolume } from './constants.ts';
 import { runnerPodName } from './naming.ts';
-import { podSecurityContext } from './security.ts';
+import { isConfinementAnnotation, podSecurityContext } from './security.ts';
 
 export interface RunnerPodInput {
   run: PipelineRun;
@@ -91,7 +91,9 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: Ru
       },
       annotations: {
         ...Object.fromEntries(
-          Object.entries(run.metadata.annotations ?? {}).filter(([k]) => !isBookkeepingAnnotation(k)),
+          Object.entries(run.metadata.annotations ?? {}).filter(
+            ([k]) => !isBookkeepingAnnotation(k) && !isConfinementAnnotation(k),
+          ),
         ),
         [generationAnnotation]: String(run.metadata.generation ?? 0),
         'kubectl.kubernetes.io/default-container': spec.steps[0]?.name ?? last.name,

@@ -107,7 +107,16 @@ export function service(
     ...(s.env?.length ? { env: s.env } : {}),
     // Services start before the checkout, so the source directory doesn't exist yet for them.
     ...(s.workingDir ? { workingDir: s.workingDir } : {}),
-    ...(s.ports?.length ? { ports: s.ports.map((p) => ({ ...p, protocol: p.protocol ?? 'TCP' })) } : {}),
+    // Only the fields a service port has: a stored object's extras (hostPort) never pass.
+    ...(s.ports?.length
+      ? {
+          ports: s.ports.map((p) => ({
+            ...(p.name !== undefined ? { name: p.name } : {}),
+            containerPort: p.containerPort,
+            protocol: p.protocol ?? 'TCP',
+          })),
+        }
+      : {}),
     ...(res ? { resources: res } : {}),
     volumeMounts: workspaceMounts,
     securityContext: containerSecurityContext(runAsNonRoot),

@@ -1,0 +1,145 @@
+// Runner pods run untrusted code. Whatever the run says (the examples, or a run stored with
+// fields the schema doesn't have, as a CRD without pruning would keep them), its pod gets no
+// API credentials, no host namespaces, ports or paths, no privilege, no capability, the
+// runtime's default seccomp profile, and none of the annotations that loosen confinement or
+// configure a sandbox runtime. A pool's runAsNonRoot and runtimeClassName always reach it.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import type { Container, Pod } from '../../../../src/kube/json.ts';
+import { buildRunnerPod } from '../../../../src/resources/runner-pod/build.ts';
+import type { NodePool, PipelineRun } from '../../../../src/resources/types.ts';
+import { gitImage, makePool, makeRun } from '../../../support/builders.ts';
+import { examples } from '../../../support/fixtures.ts';
+
+const pools: [string, NodePool][] = [
+  ['a plain pool', makePool()],
+  ['a sandboxed pool', makePool({ spec: { runner: { runAsNonRoot: true, runtimeClassName: 'gvisor' } } })],
+];
+
+function runs(): [string, PipelineRun][] {
+  const fromExamples = examples()
+    .filter((e) => e.manifest.kind === 'PipelineRun')
+    .map((e): [string, PipelineRun] => {
+      const run = structuredClone(e.manifest) as unknown as PipelineRun;
+      run.metadata = { ...run.metadata, namespace: 'ci', uid: `uid-${e.file}`, generation: 1 };
+      return [e.file, run];
+    });
+  return [...fromExamples, ['a hostile stored run', hostileRun()]];
+}
+
+/** Fields a pod has and a PipelineRun doesn't, smuggled into every level of a run. */
+function hostileRun(): PipelineRun {
+  const smuggled = {
+    securityContext: { privileged: true, runAsUser: 0, capabilities: { add: ['SYS_ADMIN', 'NET_RAW'] } },
+    volumeMounts: [{ name: 'root', mountPath: '/host' }],
+    volumeDevices: [{ name: 'disk', devicePath: '/dev/xvda' }],
+  };
+  const run = makeRun({
+    name: 'hostile',
+    spec: {
+      services: [
+        {
+          name: 'db',
+          image: 'postgres:17',
+          ports: [{ containerPort: 5432, hostPort: 5432, hostIP: '0.0.0.0' }],
+          ...smuggled,
+        },
+      ],
+      steps: [
+        { name: 'build', command: ['make'], ...smuggled },
+        { name: 'test', script: 'make test', ...smuggled },
+      ],
+    } as never,
+  });
+  Object.assign(run.spec, {
+    hostNetwork: true,
+    hostPID: true,
+    hostIPC: true,
+    serviceAccountName: 'admin',
+    automountServiceAccountToken: true,
+    volumes: [{ name: 'root', hostPath: { path: '/' } }],
+    securityContext: { runAsUser: 0 },
+  });
+  return run;
+}
+
+const containersOf = (pod: Pod): Container[] => [
+  ...(pod.spec?.initContainers ?? []),
+  ...(pod.spec?.containers ?? []),
+];
+
+for (const [what, run] of runs()) {
+  for (const [where, pool] of pools) {
+    test(`${what} on ${where}: no credentials, nothing of the host, no privilege`, () => {
+      const pod = buildRunnerPod({ run, pool, attempt: 1, remainingMs: 3_600_000, gitImage });
+      const spec = pod.spec ?? { containers: [] };
+      assert.equal(spec.automountServiceAccountToken, false, 'no service account token');
+      assert.equal(spec.serviceAccountName, undefined, 'the namespace default account, unless the pool says');
+      assert.equal(spec.enableServiceLinks, false);
+      for (const field of ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'nodeName'] as const)
+        assert.equal(spec[field], undefined, field);
+      assert.deepEqual(
+        spec.volumes?.map((v) => Object.keys(v).sort()),
+        [['emptyDir', 'name']],
+        'one emptyDir workspace, no host paths',
+      );
+      assert.deepEqual(spec.securityContext?.seccompProfile, { type: 'RuntimeDefault' });
+      assert.equal(spec.securityContext?.runAsUser, undefined);
+      for (const c of containersOf(pod)) {
+        const sc = c.securityContext ?? {};
+        assert.equal(sc.privileged, false, `${c.name} privileged`);
+        assert.equal(sc.allowPrivilegeEscalation, false, `${c.name} privilege escalation`);
+        assert.deepEqual(sc.capabilities, { drop: ['ALL'] }, `${c.name} capabilities`);
+        assert.deepEqual(sc.seccompProfile, { type: 'RuntimeDefault' }, `${c.name} seccomp`);
+        assert.equal(sc.runAsUser, undefined, `${c.name} runAsUser`);
+        assert.equal(c.volumeDevices, undefined, `${c.name} devices`);
+        assert.deepEqual(
+          c.volumeMounts?.map((m) => m.name),
+          ['workspace'],
+          `${c.name} mounts only the workspace`,
+        );
+        for (const port of c.ports ?? []) {
+          assert.equal(port.hostPort, undefined, `${c.name} hostPort`);
+          assert.equal(port.hostIP, undefined, `${c.name} hostIP`);
+        }
+      }
+      const sandboxed = pool.spec.runner?.runAsNonRoot === true;
+      assert.equal(spec.runtimeClassName, sandboxed ? 'gvisor' : undefined, 'the pool’s runtime class');
+      assert.equal(
+        spec.securityContext?.runAsNonRoot,
+        sandboxed ? true : undefined,
+        'the pool’s runAsNonRoot',
+      );
+      for (const c of containersOf(pod))
+        assert.equal(c.securityContext?.runAsNonRoot, sandboxed ? true : undefined, `${c.name} runAsNonRoot`);
+    });
+  }
+}
+
+test('annotations that loosen confinement or configure the runtime never reach the pod', () => {
+  const run = makeRun({
+    annotations: {
+      'container.apparmor.security.beta.kubernetes.io/build': 'unconfined',
+      'seccomp.security.alpha.kubernetes.io/pod': 'unconfined',
+      'container.seccomp.security.alpha.kubernetes.io/build': 'unconfined',
+      'io.kubernetes.cri-o.Devices': '/dev/fuse',
+      'io.kubernetes.cri-o.userns-mode': 'host',
+      'io.katacontainers.config.hypervisor.kernel_params': 'init=/bin/sh',
+      'dev.gvisor.spec.mount.host.source': '/',
+      'io.containerd.cri.runtime-handler': 'runc',
+      'kubernetes.io/egress-bandwidth': '10G',
+      'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false',
+      // Ordinary annotations pass: the simulation's and the team's own.
+      'sim.furrow.dev/duration': '2s',
+      'example.com/team': 'checkout',
+    },
+  });
+  const pod = buildRunnerPod({ run, pool: makePool(), attempt: 1, remainingMs: 3_600_000, gitImage });
+  const keys = Object.keys(pod.metadata?.annotations ?? {}).sort();
+  assert.deepEqual(keys, [
+    'example.com/team',
+    'furrow.dev/generation',
+    'kubectl.kubernetes.io/default-container',
+    'sim.furrow.dev/duration',
+  ]);
+});
