@@ -68,6 +68,15 @@ test-e2e: install ## end-to-end tests against the local cluster
 	$(NODE_TEST) --test-concurrency=1 --test-timeout=600000 \
 	  --test-global-setup=test/e2e/global-setup.ts 'test/e2e/**/*.test.ts'
 
+# The chaos and fuzz tests at full scale (CI runs them small, within make test-e2e): 400 runs
+# per chaos flow (placement checked over 1200), 2000 fuzz inputs. Restarts the local cluster's
+# API server and compacts etcd: don't run it beside other tests. FURROW_CHAOS_SEED replays.
+.PHONY: chaos
+chaos: install ## chaos and fuzz tests at full scale (FURROW_CHAOS_RUNS, FURROW_FUZZ_INPUTS)
+	FURROW_CHAOS_RUNS=$${FURROW_CHAOS_RUNS:-400} FURROW_FUZZ_INPUTS=$${FURROW_FUZZ_INPUTS:-2000} \
+	  $(NODE_TEST) --test-concurrency=1 --test-timeout=3600000 \
+	  --test-global-setup=test/e2e/global-setup.ts 'test/e2e/chaos-*.test.ts' test/e2e/fuzz.test.ts
+
 cluster-up: tools ## build (or reuse) and start the local cluster; prints the kubeconfig path
 	@$(CLUSTER)/up.sh
 
