@@ -58,7 +58,7 @@ test('another client edits running PipelineRuns (labels, annotations, spec) as f
   const steps = ['fetch', 'build', 'test'].map((name) => ({ name, script: `make ${name}` }));
   const names = Array.from({ length: count }, (_, i) => `edited-${i}`);
   for (const name of names)
-    await env.createRun(name, { image: testImage, steps }, { annotations: sim('1500ms') });
+    await env.createRun(name, { image: testImage, steps }, { annotations: sim('3s') });
 
   // The editor: merge patches of labels, annotations and spec (env, priority), and full
   // replaces from a fresh read, whose resourceVersion makes them conflict with the operator.
