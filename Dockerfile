@@ -32,6 +32,9 @@ COPY package.json ./
 USER 65532:65532
 EXPOSE 8080 8081
 # Source maps turn stack traces into positions in the TypeScript sources.
-# A 2 MB young generation: 40 MB less resident memory than V8's default at the cost of more,
-# millisecond-short minor collections (docs/operations.md, "Memory").
-ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "--enable-source-maps", "dist/main.js"]
+# Memory (docs/operations.md, "Memory"): a 2 MB young generation (40 MB less resident than
+# V8's default, for more, millisecond-short minor collections), V8 tuned for size over speed
+# (24 MB less with 2,000 runs cached; the operator waits on the network, not the CPU), and
+# two malloc arenas instead of one per thread.
+ENV MALLOC_ARENA_MAX=2
+ENTRYPOINT ["/nodejs/bin/node", "--max-semi-space-size=2", "--optimize-for-size", "--enable-source-maps", "dist/main.js"]

@@ -91,7 +91,7 @@ cluster-status: ## show which local cluster processes run
 run: install ## run the operator here, against $$KUBECONFIG (default: the local cluster)
 	@test -f "$(KUBECONFIG)" || { echo "no kubeconfig at $(KUBECONFIG): run make cluster-up, or set KUBECONFIG"; exit 1; }
 	kubectl apply --server-side --force-conflicts -f crds/ >/dev/null
-	exec node --max-semi-space-size=2 src/main.ts $(ARGS)
+	MALLOC_ARENA_MAX=2 exec node --max-semi-space-size=2 --optimize-for-size src/main.ts $(ARGS)
 
 .PHONY: real-node-up
 real-node-up: tools ## (re)start the local cluster's real node (kubelet + containerd) on the running cluster

@@ -32,6 +32,7 @@ export async function startOperator(options: OperatorStart): Promise<OperatorHan
   // cgroup limit, 24 GiB) V8 would allow gigabytes and grow its heap lazily with garbage.
   const nodeArgs = [
     '--max-semi-space-size=2',
+    '--optimize-for-size',
     `--max-old-space-size=${options.heapLimitMB ?? 128}`,
     ...(options.cpuProfileDir ? ['--cpu-prof', '--cpu-prof-dir', options.cpuProfileDir] : []),
   ];
@@ -59,7 +60,7 @@ export async function startOperator(options: OperatorStart): Promise<OperatorHan
         ? ['--kube-api-qps', String(options.qps), '--kube-api-burst', String(options.qps * 2)]
         : []),
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], cwd: repoRoot },
+    { stdio: ['ignore', 'ignore', 'inherit'], cwd: repoRoot, env: { ...process.env, MALLOC_ARENA_MAX: '2' } },
   );
   const exited = once(child, 'exit');
   for (let i = 0; i < 300; i++) {
