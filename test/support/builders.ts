@@ -6,6 +6,7 @@
 import assert from 'node:assert/strict';
 import type * as k8s from '@kubernetes/client-node';
 import type { ContainerStatus, Json, Node, Pod, Taint } from '../../src/kube/json.ts';
+import type { PlanConfig } from '../../src/resources/pipelinerun/plan.ts';
 import { buildRunnerPod } from '../../src/resources/runner-pod/build.ts';
 import type {
   NodePool,
@@ -29,6 +30,14 @@ export function iso(seconds: number): string {
 }
 
 export const gitImage = 'docker.io/alpine/git:2.49.1';
+
+/** The operator's settings for planRun: no default TTL, 5 min pending timeout, 2 infrastructure retries. */
+export const planConfig: PlanConfig = {
+  defaultTtlSeconds: undefined,
+  defaultPendingTimeoutMs: 300_000,
+  maxInfrastructureRetries: 2,
+  gitImage,
+};
 
 // --- PipelineRuns ---
 

@@ -13,7 +13,7 @@ import { Metrics } from '../../../src/observability/metrics.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { PipelineRunReconciler } from '../../../src/reconcilers/pipelinerun.ts';
 import type { NodePool, PipelineRun } from '../../../src/resources/types.ts';
-import { at, gitImage, iso, makePod, makePool, makeRun, running } from '../../support/builders.ts';
+import { at, iso, makePod, makePool, makeRun, planConfig, running } from '../../support/builders.ts';
 
 function cacheOf<T extends { metadata?: { name?: string } }>(items: T[]): Cache<T> {
   return {
@@ -60,12 +60,7 @@ function harness(run: PipelineRun, pods: Pod[], failStatusWrite: boolean): Harne
     pools: cacheOf<NodePool>([makePool()]),
     queues: { admission: () => ({ state: 'admitted' }), reserve: () => undefined, release: () => undefined },
     recorder: { record: () => undefined } as unknown as EventRecorder,
-    config: {
-      defaultTtlSeconds: undefined,
-      defaultPendingTimeoutMs: 300_000,
-      maxInfrastructureRetries: 2,
-      gitImage,
-    },
+    config: planConfig,
     metrics: new Metrics(),
     clock: () => at(4000),
   });

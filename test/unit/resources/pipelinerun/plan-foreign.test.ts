@@ -3,25 +3,19 @@
 // the run doesn't control. The e2e side is test/e2e/foreign-objects.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planRun, type PlanConfig, type RunInput } from '../../../../src/resources/pipelinerun/plan.ts';
+import { planRun, type RunInput } from '../../../../src/resources/pipelinerun/plan.ts';
 import type { PipelineRunStatus } from '../../../../src/resources/types.ts';
 import {
   at,
-  gitImage,
   iso,
   makePod,
   makePool,
   makeRun,
+  planConfig as config,
   running,
   terminated,
 } from '../../../support/builders.ts';
 
-const config: PlanConfig = {
-  defaultTtlSeconds: undefined,
-  defaultPendingTimeoutMs: 300_000,
-  maxInfrastructureRetries: 2,
-  gitImage,
-};
 const base = (input: Pick<RunInput, 'run' | 'pods' | 'now'> & Partial<RunInput>): RunInput => ({
   pool: makePool(),
   admission: { state: 'admitted' },
