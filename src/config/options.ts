@@ -223,6 +223,8 @@ const definitions: Definition[] = [
 
 export class OptionsError extends Error {}
 
+const maxTimerMs = 24 * 24 * 3_600_000;
+
 export interface Parsed {
   options: Options;
   help: boolean;
@@ -325,7 +327,11 @@ function convert(def: Definition, raw: string, source: string): unknown {
     case 'duration': {
       const ms = parseDuration(raw);
       if (ms === undefined) return fail('must be a duration such as 90s, 10m or 1h');
-      return def.key === 'defaultTtlSeconds' ? Math.round(ms / 1000) : ms;
+      if (def.key === 'defaultTtlSeconds') return Math.round(ms / 1000);
+      // These become Node timers, which fire at once beyond 2^31 - 1 ms (24.8 days).
+      if (ms > maxTimerMs) return fail('must be at most 24 days');
+      if (ms <= 0) return fail('must be longer than 0');
+      return ms;
     }
     case 'loglevel':
       return isLogLevel(raw) ? raw : fail('must be error, warn, info or debug');

@@ -30,6 +30,7 @@ test('flags, --flag=value, --no-flag and environment variables', () => {
   assert.deepEqual(o.namespaces, ['a', 'b']);
   assert.equal(o.leaderElect, true);
   assert.equal(o.defaultTtlSeconds, 3600);
+  assert.equal(parse(['--default-ttl', '720h']).defaultTtlSeconds, 2_592_000, 'a 30-day TTL is fine: the queue waits in steps');
   assert.equal(o.logLevel, 'debug');
   assert.equal(o.metricsPort, 9090);
   assert.equal(o.instance, 'furrow-abc');
@@ -50,6 +51,8 @@ test('a wrong option is a clear error naming it', () => {
     [[], { FURROW_LEADER_ELECT: 'maybe' }, /FURROW_LEADER_ELECT: must be true or false/],
     [['--renew-deadline', '20s'], {}, /--renew-deadline must be shorter than --lease-duration/],
     [['--retry-period', '8s'], {}, /--retry-period must be shorter than --renew-deadline/],
+    [['--resync-period', '720h'], {}, /--resync-period: must be at most 24 days/],
+    [['--request-timeout', '0s'], {}, /--request-timeout: must be longer than 0/],
   ];
   for (const [argv, env, message] of cases) {
     assert.throws(
