@@ -3,7 +3,18 @@ import eslint from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'bin/', '.cluster/', '.cluster-bench/', 'bench/results/', 'bench/.dist/', 'helm/'] },
+  {
+    ignores: [
+      'node_modules/',
+      'dist/',
+      'bin/',
+      '.cluster/',
+      '.cluster-bench/',
+      'bench/results/',
+      'bench/.dist/',
+      'helm/',
+    ],
+  },
   eslint.configs.recommended,
   ...tseslint.configs.strictTypeChecked,
   {

@@ -84,7 +84,14 @@ const catalogue: Record<string, Scenario & { description: string }> = {
     description: '50 runs/s, 2 min',
   },
   // Not in the default set: a quicker estimate of the memory per finished run.
-  'memory-2000': { id: 'memory-2000', mode: 'burst', count: 2000, simDuration: '200ms', keep: true, description: '2,000 runs kept' },
+  'memory-2000': {
+    id: 'memory-2000',
+    mode: 'burst',
+    count: 2000,
+    simDuration: '200ms',
+    keep: true,
+    description: '2,000 runs kept',
+  },
   'memory-10000': {
     id: 'memory-10000',
     mode: 'burst',
@@ -122,10 +129,14 @@ async function main(): Promise<void> {
   // Compiled as the image runs it, into a directory of the benchmark's own (other tasks, like
   // the image test, rebuild dist/ from scratch at any moment).
   log('compiling the operator to bench/.dist/');
-  execFileSync(path.join(repoRoot, 'node_modules', '.bin', 'tsc'), ['-p', 'tsconfig.build.json', '--outDir', path.join(repoRoot, 'bench', '.dist')], {
-    cwd: repoRoot,
-    stdio: 'inherit',
-  });
+  execFileSync(
+    path.join(repoRoot, 'node_modules', '.bin', 'tsc'),
+    ['-p', 'tsconfig.build.json', '--outDir', path.join(repoRoot, 'bench', '.dist')],
+    {
+      cwd: repoRoot,
+      stdio: 'inherit',
+    },
+  );
 
   const c = clients(kubeconfig);
   await ensureNamespaces(c);

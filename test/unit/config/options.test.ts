@@ -30,7 +30,11 @@ test('flags, --flag=value, --no-flag and environment variables', () => {
   assert.deepEqual(o.namespaces, ['a', 'b']);
   assert.equal(o.leaderElect, true);
   assert.equal(o.defaultTtlSeconds, 3600);
-  assert.equal(parse(['--default-ttl', '720h']).defaultTtlSeconds, 2_592_000, 'a 30-day TTL is fine: the queue waits in steps');
+  assert.equal(
+    parse(['--default-ttl', '720h']).defaultTtlSeconds,
+    2_592_000,
+    'a 30-day TTL is fine: the queue waits in steps',
+  );
   assert.equal(o.logLevel, 'debug');
   assert.equal(o.metricsPort, 9090);
   assert.equal(o.instance, 'furrow-abc');
