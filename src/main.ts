@@ -37,9 +37,11 @@ async function main(): Promise<number> {
 
   const metrics = new Metrics();
   let operator: FurrowOperator;
+  // The framework's constructor reads the default kubeconfig ($KUBECONFIG, ~/.kube/config)
+  // whatever we pass: point $KUBECONFIG at --kubeconfig so the flag wins everywhere.
+  if (options.kubeconfig) process.env.KUBECONFIG = options.kubeconfig;
   try {
-    // The framework's constructor reads the default kubeconfig ($KUBECONFIG, ~/.kube/config):
-    // a broken one must be a clear error, not a stack trace.
+    // A broken kubeconfig must be a clear error, not a stack trace.
     operator = new FurrowOperator(options, log, metrics);
   } catch (err) {
     log.error('could not start: cannot load the Kubernetes configuration', { error: describeError(err) });
