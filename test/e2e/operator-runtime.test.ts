@@ -134,6 +134,12 @@ test('the API server stops for 20 s: the operator waits, recovers and finishes t
   // Backoff, not a tight loop: a handful of restarts per informer over 20 s, not hundreds.
   const restarts = logs.filter((l) => l.message === 'list/watch failed; restarting').length;
   assert.ok(restarts < 100, `${restarts} informer restarts`);
+  // The operator's part after the outage is prompt: the run is admitted and its pod made.
   await env.createRun('after-outage', quick, { annotations: sim('200ms') });
-  await env.waitForPhase('after-outage', 'Succeeded');
+  await env.waitForRun('after-outage', 'to have a pod', (r) => Boolean(r.status?.podName), {
+    timeoutMs: 15_000,
+  });
+  // Scheduling it is kube-scheduler's: its informers come back on client-go's reflector
+  // backoff (up to 30 s, jittered up to twice that), which a slow CI machine can hit in full.
+  await env.waitForPhase('after-outage', 'Succeeded', { timeoutMs: 180_000 });
 });
