@@ -108,8 +108,17 @@ export function markdown(results: ScenarioResult[], settings: Settings, hotspots
     lines.push(
       `| ${r.description} | finished | ${f.succeeded}/${f.n} | ${j ? `${j.succeeded}/${j.n}` : '–'} | |`,
     );
-    row('all pods exist', f.allPodsExistS, j?.allPodsExistS, ' s');
-    row('all final', f.allFinalS, j?.allFinalS, ' s');
+    // A side that gave up shows its window as a lower bound, and the ratio as an upper bound.
+    const timed = (measure: string, a: number | undefined, b: number | undefined) => {
+      const text = (v: number | undefined, side?: SideResult) =>
+        v === undefined && side?.gaveUpAfterS !== undefined ? `> ${side.gaveUpAfterS} s` : fmt(v, ' s');
+      const jb = b ?? j?.gaveUpAfterS;
+      const bounded = b === undefined && j?.gaveUpAfterS !== undefined && a !== undefined;
+      const rt = bounded ? `< ${ratio(a, jb)}` : ratio(a, b);
+      lines.push(`| ${r.description} | ${measure} | ${text(a, f)} | ${text(b, j)} | ${rt} |`);
+    };
+    timed('all pods exist', f.allPodsExistS, j?.allPodsExistS);
+    timed('all final', f.allFinalS, j?.allFinalS);
     row('create→pod p50', f.createToPodMs.p50, j?.createToPodMs.p50, ' ms');
     row('create→pod p99', f.createToPodMs.p99, j?.createToPodMs.p99, ' ms');
     row('pod done→status p50', f.statusLagMs.p50, j?.statusLagMs.p50, ' ms');

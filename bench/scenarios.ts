@@ -28,6 +28,8 @@ export interface SideResult {
   failed: number;
   allPodsExistS?: number;
   allFinalS?: number;
+  /** Set when not everything was final within the scenario's window (120 s + 0.2 s a run). */
+  gaveUpAfterS?: number;
   createToPodMs: { p50?: number; p99?: number };
   statusLagMs: { p50?: number; p99?: number };
   api: { reads: number; writes: number; watches: number; writesByResource: Record<string, number> };
@@ -67,7 +69,9 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
   if (scenario.mode === 'burst') await burst(list, ctx.concurrency, createOne, sent);
   else await steady(list, scenario.rate ?? 1, createOne, sent);
   const timeoutMs = 120_000 + list.length * 200;
-  await recorder.allFinal(list.length, timeoutMs);
+  const finished = await recorder.allFinal(list.length, timeoutMs);
+  if (!finished)
+    ctx.log(`${tag}: ${recorder.finals} of ${list.length} final after ${timeoutMs / 1000} s; giving up`);
   const endedAt = Date.now();
   samples.stop();
   recorder.stop();
@@ -77,6 +81,7 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
 
   const timelines = [...recorder.timelines.values()].filter((t) => t.sentAt !== undefined);
   const result = summarise(kind, timelines, samples.samples);
+  if (!finished) result.gaveUpAfterS = timeoutMs / 1000;
   const mbOf = (v: number | undefined) => round((v ?? NaN) / 1e6, 1);
   result.series = samples.samples.map((x) => [
     Math.round((x.at - startedAt) / 1000),

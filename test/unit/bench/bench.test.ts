@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { countAudit } from '../../../bench/audit.ts';
 import { hotspots } from '../../../bench/cpu-profile.ts';
-import { targets, type ScenarioResult } from '../../../bench/report.ts';
+import { markdown, targets, type ScenarioResult, type Settings } from '../../../bench/report.ts';
 import type { SideResult } from '../../../bench/scenarios.ts';
 import { percentile } from '../../../bench/stats.ts';
 
@@ -79,6 +79,22 @@ test('targets pass and fail on the thresholds of issue #8', () => {
   ];
   const verdicts = Object.fromEntries(targets(results).map((t) => [t.name, t.pass]));
   assert.deepEqual(Object.values(verdicts), [true, false, false, true, true]);
+});
+
+test('a side that gave up shows its window as a lower bound and the ratio as an upper bound', () => {
+  const results: ScenarioResult[] = [
+    {
+      id: 'burst-5000',
+      description: 'burst 5000',
+      furrow: side({ n: 5000, succeeded: 5000, allPodsExistS: 160, allFinalS: 200 }),
+      job: side({ kind: 'job', n: 5000, succeeded: 3087, allPodsExistS: 900, gaveUpAfterS: 1120 }),
+    },
+  ];
+  const settings = { date: 'd', machine: 'm', nodes: 1, podsPerNode: 1 } as Settings;
+  const text = markdown(results, settings);
+  assert.match(text, /\| burst 5000 \| finished \| 5000\/5000 \| 3087\/5000 \|/);
+  assert.match(text, /\| burst 5000 \| all pods exist \| 160 s \| 900 s \| 0\.18 \|/);
+  assert.match(text, /\| burst 5000 \| all final \| 200 s \| > 1120 s \| < 0\.18 \|/);
 });
 
 test('hotspots ranks functions by self time', () => {
