@@ -18,6 +18,7 @@ interface Obj {
   metadata?: {
     name?: string;
     namespace?: string;
+    resourceVersion?: string;
     labels?: Record<string, string>;
     ownerReferences?: { kind: string; name: string }[];
   };
@@ -29,6 +30,8 @@ export class Recorder {
   private readonly aborts: AbortController[] = [];
   private readonly kc: k8s.KubeConfig;
   private readonly scenario: string;
+  /** Watches that ended and were started again (the report says so when it isn't 0). */
+  rewatches = 0;
   /** How many items have reached a final state so far. */
   finals = 0;
   private waiters: { count: number; resolve: () => void }[] = [];
@@ -51,13 +54,37 @@ export class Recorder {
   async start(): Promise<void> {
     const watch = new k8s.Watch(this.kc);
     const selector = { labelSelector: `${scenarioLabel}=${this.scenario}` };
-    const on = (path: string, handle: (type: string, obj: Obj, at: number) => void) =>
-      watch.watch(
-        path,
-        selector,
-        (type, obj) => handle(type, obj as Obj, now()),
-        () => undefined,
-      );
+    // A watch the server or the connection ends is started again from the last event seen
+    // (or from now, if that is too old): a missed event must not leave a timeline unfinished.
+    const on = async (path: string, handle: (type: string, obj: Obj, at: number) => void) => {
+      let resourceVersion: string | undefined;
+      const abort = new AbortController();
+      const begin = async (): Promise<void> => {
+        const request = await watch
+          .watch(
+            path,
+            { ...selector, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
+            (type, obj) => {
+              resourceVersion = (obj as Obj).metadata?.resourceVersion ?? resourceVersion;
+              if (type === 'ERROR')
+                resourceVersion = undefined; // 410 Gone: from now on
+              else if (type !== 'BOOKMARK') handle(type, obj as Obj, now());
+            },
+            () => {
+              if (abort.signal.aborted) return;
+              this.rewatches++;
+              setTimeout(() => void begin().catch(() => undefined), 200);
+            },
+          )
+          .catch(() => {
+            if (!abort.signal.aborted) setTimeout(() => void begin().catch(() => undefined), 1000);
+            return undefined;
+          });
+        if (request) abort.signal.addEventListener('abort', () => request.abort(), { once: true });
+      };
+      await begin();
+      return abort;
+    };
     this.aborts.push(
       await on('/apis/furrow.dev/v1alpha1/pipelineruns', (_type, run, at) => {
         const phase = run.status?.phase;
@@ -75,13 +102,14 @@ export class Recorder {
             at,
           );
       }),
-      await on('/api/v1/pods', (type, pod, at) => {
+      await on('/api/v1/pods', (_type, pod, at) => {
         const owner = pod.metadata?.ownerReferences?.find(
           (o) => o.kind === 'PipelineRun' || o.kind === 'Job',
         );
         if (!owner) return;
         const t = this.timeline(`${pod.metadata?.namespace ?? ''}/${owner.name}`);
-        if (type === 'ADDED') t.podSeenAt ??= at;
+        // The first event of any type: after a re-watch, ADDED may have been missed.
+        t.podSeenAt ??= at;
         const phase = pod.status?.phase;
         if (phase === 'Succeeded' || phase === 'Failed') t.podFinishedAt ??= at;
       }),

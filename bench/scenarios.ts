@@ -30,6 +30,8 @@ export interface SideResult {
   allFinalS?: number;
   /** Set when not everything was final within the scenario's window (120 s + 0.2 s a run). */
   gaveUpAfterS?: number;
+  /** The benchmark's watches that ended and were restarted (timings after a gap run late). */
+  rewatches?: number;
   createToPodMs: { p50?: number; p99?: number };
   statusLagMs: { p50?: number; p99?: number };
   api: { reads: number; writes: number; watches: number; writesByResource: Record<string, number> };
@@ -82,6 +84,10 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
   const timelines = [...recorder.timelines.values()].filter((t) => t.sentAt !== undefined);
   const result = summarise(kind, timelines, samples.samples);
   if (!finished) result.gaveUpAfterS = timeoutMs / 1000;
+  if (recorder.rewatches > 0) {
+    result.rewatches = recorder.rewatches;
+    ctx.log(`${tag}: the benchmark's own watches were restarted ${recorder.rewatches} times`);
+  }
   const mbOf = (v: number | undefined) => round((v ?? NaN) / 1e6, 1);
   result.series = samples.samples.map((x) => [
     Math.round((x.at - startedAt) / 1000),
