@@ -97,9 +97,9 @@ run: install ## run the operator here, against $$KUBECONFIG (default: the local 
 real-node-up: tools ## (re)start the local cluster's real node (kubelet + containerd) on the running cluster
 	@$(CLUSTER)/real-node/up.sh
 
-# The benchmark of issue #8 (about an hour, most of it the Job controller's burst of 5000):
-# Furrow against the Job controller on the local cluster, which must have been started by this
-# repo's up.sh (its audit policy counts requests).
+# The benchmark of issue #8: Furrow against the Job controller on the local cluster, which must
+# have been started by this repo's up.sh (its audit policy counts requests). Over 90 minutes,
+# most of it the Job controller's side of burst 5000 and of steady 50 a second.
 bench: install ## benchmark Furrow against the Job controller; writes bench/results/ and the README table
 	node bench/run.ts $(ARGS)
 
