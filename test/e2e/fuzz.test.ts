@@ -30,7 +30,7 @@ interface Outcome {
   settled?: string;
 }
 
-/** `podPhase`: the phase of the pod the status names, as the API server has it. */
+/** `podPhase`: the phase of the pod the status names, as the API server has it, once bound to a node. */
 const settledRun = (run: PipelineRun, podPhase: string | undefined): string | undefined => {
   const s = run.status;
   if (!s?.phase || !s.reason || !s.message) return undefined;
@@ -40,9 +40,14 @@ const settledRun = (run: PipelineRun, podPhase: string | undefined): string | un
   if (final || s.phase === 'Queued' || (s.phase === 'Pending' && s.reason === 'Retrying'))
     return `${s.phase}/${s.reason}`;
   // An edge value may legitimately make the simulated step run for days (a duration
-  // annotation of 720h): Running is a clear status when its pod really is running.
-  if (s.phase === 'Running' && succeeded?.status === 'Unknown' && podPhase === 'Running')
-    return `${s.phase}/${s.reason} (pod running)`;
+  // annotation of 720h): Running is a clear status when its pod really is on a node and not
+  // finished (the pod's phase stays Pending while steps run as init containers).
+  if (
+    s.phase === 'Running' &&
+    succeeded?.status === 'Unknown' &&
+    (podPhase === 'Pending' || podPhase === 'Running')
+  )
+    return `${s.phase}/${s.reason} (pod ${podPhase})`;
   return undefined;
 };
 
@@ -145,7 +150,9 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
     async () => {
       const runs = new Map((await listRuns(env.namespace)).map((r) => [r.metadata.name ?? '', r]));
       const pods = await core().listNamespacedPod({ namespace: env.namespace });
-      const podPhases = new Map(pods.items.map((p) => [p.metadata?.name ?? '', p.status?.phase]));
+      const podPhases = new Map(
+        pods.items.map((p) => [p.metadata?.name ?? '', p.spec?.nodeName ? p.status?.phase : undefined]),
+      );
       for (const o of acceptedRuns) {
         const run = runs.get(o.name ?? '');
         // Deleted already (ttlSecondsAfterFinished 0): its history shows how it ended.
