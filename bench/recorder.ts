@@ -30,7 +30,7 @@ export class Recorder {
   private readonly aborts: AbortController[] = [];
   private readonly kc: k8s.KubeConfig;
   private readonly scenario: string;
-  /** Watches that ended and were started again (the report says so when it isn't 0). */
+  /** Watches that ended and were started again (logged, and kept in the results JSON). */
   rewatches = 0;
   /** How many items have reached a final state so far. */
   finals = 0;
@@ -66,18 +66,18 @@ export class Recorder {
             { ...selector, allowWatchBookmarks: true, ...(resourceVersion ? { resourceVersion } : {}) },
             (type, obj) => {
               resourceVersion = (obj as Obj).metadata?.resourceVersion ?? resourceVersion;
-              if (type === 'ERROR')
-                resourceVersion = undefined; // 410 Gone: from now on
+              // 410 Gone: start over without a version, which replays every object as ADDED.
+              if (type === 'ERROR') resourceVersion = undefined;
               else if (type !== 'BOOKMARK') handle(type, obj as Obj, now());
             },
             () => {
               if (abort.signal.aborted) return;
               this.rewatches++;
-              setTimeout(() => void begin().catch(() => undefined), 200);
+              setTimeout(() => void begin(), 200);
             },
           )
           .catch(() => {
-            if (!abort.signal.aborted) setTimeout(() => void begin().catch(() => undefined), 1000);
+            if (!abort.signal.aborted) setTimeout(() => void begin(), 1000);
             return undefined;
           });
         if (request) abort.signal.addEventListener('abort', () => request.abort(), { once: true });

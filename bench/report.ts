@@ -108,14 +108,17 @@ export function markdown(results: ScenarioResult[], settings: Settings, hotspots
     lines.push(
       `| ${r.description} | finished | ${f.succeeded}/${f.n} | ${j ? `${j.succeeded}/${j.n}` : '–'} | |`,
     );
-    // A side that gave up shows its window as a lower bound, and the ratio as an upper bound.
+    // A side that gave up shows its window as a lower bound, and the ratio as the bound it gives.
     const timed = (measure: string, a: number | undefined, b: number | undefined) => {
-      const text = (v: number | undefined, side?: SideResult) =>
-        v === undefined && side?.gaveUpAfterS !== undefined ? `> ${side.gaveUpAfterS} s` : fmt(v, ' s');
+      const fa = a ?? f.gaveUpAfterS;
       const jb = b ?? j?.gaveUpAfterS;
-      const bounded = b === undefined && j?.gaveUpAfterS !== undefined && a !== undefined;
-      const rt = bounded ? `< ${ratio(a, jb)}` : ratio(a, b);
-      lines.push(`| ${r.description} | ${measure} | ${text(a, f)} | ${text(b, j)} | ${rt} |`);
+      const aLow = a === undefined && fa !== undefined;
+      const bLow = b === undefined && jb !== undefined;
+      const text = (v: number | undefined, low: boolean) => (low ? `> ${String(v)} s` : fmt(v, ' s'));
+      const rt = ratio(fa, jb);
+      const bound = aLow && bLow ? undefined : aLow ? '> ' : bLow ? '< ' : '';
+      const shown = bound === undefined || rt === '–' ? '–' : `${bound}${rt}`;
+      lines.push(`| ${r.description} | ${measure} | ${text(fa, aLow)} | ${text(jb, bLow)} | ${shown} |`);
     };
     timed('all pods exist', f.allPodsExistS, j?.allPodsExistS);
     timed('all final', f.allFinalS, j?.allFinalS);

@@ -95,6 +95,20 @@ test('a side that gave up shows its window as a lower bound and the ratio as an 
   assert.match(text, /\| burst 5000 \| finished \| 5000\/5000 \| 3087\/5000 \|/);
   assert.match(text, /\| burst 5000 \| all pods exist \| 160 s \| 900 s \| 0\.18 \|/);
   assert.match(text, /\| burst 5000 \| all final \| 200 s \| > 1120 s \| < 0\.18 \|/);
+  // And the other way round: Furrow gave up, the Job controller finished.
+  const reversed = markdown(
+    [
+      {
+        id: 'burst-5000',
+        description: 'burst 5000',
+        furrow: side({ n: 5000, succeeded: 10, gaveUpAfterS: 1120 }),
+        job: side({ kind: 'job', n: 5000, succeeded: 5000, allFinalS: 560 }),
+      },
+    ],
+    settings,
+  );
+  assert.match(reversed, /\| burst 5000 \| all final \| > 1120 s \| 560 s \| > 2\.00 \|/);
+  assert.match(reversed, /\| burst 5000 \| all pods exist \| > 1120 s \| – \| – \|/);
 });
 
 test('hotspots ranks functions by self time', () => {
