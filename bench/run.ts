@@ -246,6 +246,7 @@ async function main(): Promise<void> {
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const json = JSON.stringify({ settings, results, targets: targets(results), profile }, null, 2) + '\n';
   const md = markdown(results, settings, profile);
+  // The stamped copy is local history (git ignores it); latest.{json,md} are what is committed.
   writeFileSync(path.join(values.out, `${values.smoke ? 'smoke' : 'bench'}-${stamp}.json`), json);
   writeFileSync(path.join(values.out, values.smoke ? 'smoke-latest.json' : 'latest.json'), json);
   writeFileSync(path.join(values.out, values.smoke ? 'smoke-latest.md' : 'latest.md'), md);
