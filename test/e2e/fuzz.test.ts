@@ -2,8 +2,9 @@
 // unicode, deep nesting, 1 MB scripts, duplicates, unknown fields) sent to the real API server
 // with the operator running. Each input is refused with a message, or accepted and then
 // handled: the operator gives it a clear status (a final phase, Queued, Pending while it
-// waits for a retry, or Running while its pod runs), never crashes and logs no unhandled error. The seed is printed;
-// FURROW_CHAOS_SEED replays it, FURROW_FUZZ_INPUTS sets how many inputs (default 500).
+// waits for a retry, or Running while its pod runs), never crashes and logs no unhandled
+// error. The seed is printed; FURROW_CHAOS_SEED replays it, FURROW_FUZZ_INPUTS sets how many
+// inputs (default 500).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
