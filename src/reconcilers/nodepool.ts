@@ -1,7 +1,6 @@
 // The NodePool reconciler: a finalizer so a deleted pool's labels and taints leave its nodes,
 // the pool's status (nodes, readiness, running and queued runs, capacity), and the queue's
 // decisions passed on to the runs they concern.
-import { isDeepStrictEqual } from 'node:util';
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { Cache } from '../kube/cache.ts';
 import type { KubeClients } from '../kube/client.ts';
@@ -14,6 +13,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import { group, nodePoolNames, version } from '../resources/names.ts';
 import { readRecord } from '../resources/nodepool/node-patch.ts';
 import { poolStatus } from '../resources/nodepool/status.ts';
+import { decidePoolStatusWrite } from '../resources/nodepool/write-policy.ts';
 import { parseTime } from '../resources/pipelinerun/time.ts';
 import type { NodePool, NodePoolStatus, PipelineRun } from '../resources/types.ts';
 import { activeRunsByPool, type PoolQueues } from './pool-queues.ts';
@@ -21,8 +21,6 @@ import { activeRunsByPool, type PoolQueues } from './pool-queues.ts';
 export const cleanupFinalizer = `${group}/node-cleanup`;
 /** A node that can't be cleaned up (gone, or refusing patches) stops blocking deletion after this. */
 export const cleanupDeadlineMs = 60_000;
-/** Count-only changes of a pool's status are written at most this often. */
-const countsWriteIntervalMs = 1000;
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -79,11 +77,9 @@ export class NodePoolReconciler {
     this.passOnVerdicts(name);
 
     const old = pool.status ?? {};
-    if (isDeepStrictEqual(old, status)) return undefined;
-    const last = this.lastWrite.get(name);
-    if (countsOnly(old, status) && last !== undefined && now - last < countsWriteIntervalMs) {
-      return { requeueAfterMs: last + countsWriteIntervalMs - now };
-    }
+    const decision = decidePoolStatusWrite(old, status, now, this.lastWrite.get(name));
+    if (!decision.write)
+      return decision.retryAfterMs === undefined ? undefined : { requeueAfterMs: decision.retryAfterMs };
     try {
       await this.deps.clients.custom.patchClusterCustomObjectStatus(
         {
@@ -186,16 +182,6 @@ export class NodePoolReconciler {
     for (const gauge of [m.poolNodes, m.poolReadyNodes, m.poolCapacity, m.poolRunning, m.poolQueued])
       gauge.remove({ pool: name });
   }
-}
-
-function countsOnly(old: NodePoolStatus, next: NodePoolStatus): boolean {
-  const conds = (s: NodePoolStatus) => JSON.stringify(s.conditions ?? []);
-  return (
-    conds(old) === conds(next) &&
-    old.nodes === next.nodes &&
-    old.readyNodes === next.readyNodes &&
-    old.observedGeneration === next.observedGeneration
-  );
 }
 
 function poolRef(pool: NodePool) {
