@@ -13,6 +13,15 @@ export interface Controllers {
   pools: Controller;
 }
 
+/**
+ * A pool's reconcile looks at all its unfinished runs, and each of its runs' events (several a
+ * run) would ask for one: with thousands of runs in flight that is most of the operator's CPU.
+ * Run and pod events ask for it this long after; the ones that come meanwhile ride along. The
+ * pool's counts are written at most once a second anyway; a queued run hears of a freed slot
+ * this much later at most.
+ */
+export const poolSettleMs = 250;
+
 export function wireEvents(caches: Caches, queues: PoolQueues, c: Controllers): void {
   const allPools = () => {
     for (const pool of caches.pools.list()) c.pools.enqueue(pool.metadata.name ?? '');
@@ -24,7 +33,7 @@ export function wireEvents(caches: Caches, queues: PoolQueues, c: Controllers): 
   const onRun = (run: PipelineRun) => {
     c.runs.enqueue(objectKey(run));
     queues.invalidate(run.spec.pool);
-    c.pools.enqueue(run.spec.pool);
+    c.pools.enqueueAfter(run.spec.pool, poolSettleMs);
   };
   caches.runs.on({ add: onRun, update: onRun, delete: onRun });
 
@@ -36,7 +45,7 @@ export function wireEvents(caches: Caches, queues: PoolQueues, c: Controllers): 
     const pool = pod.metadata?.labels?.[poolLabel];
     if (pool) {
       queues.invalidate(pool);
-      c.pools.enqueue(pool);
+      c.pools.enqueueAfter(pool, poolSettleMs);
     }
   };
   caches.pods.on({

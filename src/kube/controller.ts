@@ -64,6 +64,11 @@ export class Controller {
     this.queue.add(key);
   }
 
+  /** Queues a key after `delayMs`; further calls before then coalesce into that one add. */
+  enqueueAfter(key: string, delayMs: number): void {
+    this.queue.addAfter(key, delayMs);
+  }
+
   isRunning(): boolean {
     return this.running;
   }
