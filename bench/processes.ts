@@ -118,6 +118,47 @@ export function rssBytes(pid: number): number | undefined {
   }
 }
 
+/** CPU seconds (user + system) a process has used so far, from /proc (USER_HZ is 100 on Linux). */
+export function cpuSeconds(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // After the command name in parentheses: state is field 3, utime and stime are 14 and 15.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * A Node process that does nothing but measure its own event-loop delay, as prom-client does
+ * for the operator (10 ms resolution, a p99 each second). What it sees is the machine's part of
+ * any process's delay: time spent waiting for a core while the API server, etcd and the rest
+ * use both.
+ */
+export interface IdleProbe {
+  /** The p99 of the last second, in ms. */
+  latestMs(): number | undefined;
+  stop(): void;
+}
+
+export function startIdleProbe(): IdleProbe {
+  const script = `
+    const h = require('node:perf_hooks').monitorEventLoopDelay({ resolution: 10 });
+    h.enable();
+    setInterval(() => { process.stdout.write(h.percentile(99) / 1e6 + '\\n'); h.reset(); }, 1000);`;
+  const child = spawn(process.execPath, ['-e', script], { stdio: ['ignore', 'pipe', 'inherit'] });
+  let latest: number | undefined;
+  let partial = '';
+  child.stdout.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    const last = lines.at(-1);
+    if (last) latest = Number(last);
+  });
+  return { latestMs: () => latest, stop: () => child.kill() };
+}
+
 export function controllerManagerPid(clusterDir: string): number | undefined {
   try {
     return Number(readFileSync(path.join(clusterDir, 'pids', 'kube-controller-manager.pid'), 'utf8').trim());
@@ -135,18 +176,25 @@ export interface Sample {
   external?: number;
   eventLoopP99?: number;
   controllerManagerRss?: number;
+  /** The idle probe's event-loop p99, ms. */
+  idleLoopP99Ms?: number;
 }
 
 /** Samples memory and event-loop delay every second until stopped. */
 export function sampler(
   operator: OperatorHandle | undefined,
   clusterDir: string,
+  probe: IdleProbe,
 ): { samples: Sample[]; stop: () => void } {
   const samples: Sample[] = [];
   const cm = controllerManagerPid(clusterDir);
   const timer = setInterval(() => {
     void (async () => {
-      const s: Sample = { at: Date.now(), controllerManagerRss: cm ? rssBytes(cm) : undefined };
+      const s: Sample = {
+        at: Date.now(),
+        controllerManagerRss: cm ? rssBytes(cm) : undefined,
+        idleLoopP99Ms: probe.latestMs(),
+      };
       if (operator) {
         const m = await operator.scrape().catch(() => undefined);
         if (m) {

@@ -8,7 +8,7 @@ import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import { hotspots } from './cpu-profile.ts';
-import { startOperator, type OperatorHandle } from './processes.ts';
+import { startIdleProbe, startOperator, type OperatorHandle } from './processes.ts';
 import { markdown, targets, type ScenarioResult, type Settings } from './report.ts';
 import { runSide, type Context, type Scenario } from './scenarios.ts';
 import {
@@ -156,8 +156,37 @@ async function main(): Promise<void> {
   await waitPool();
   log('pool ready');
 
+  const version = JSON.parse(
+    execFileSync(
+      path.join(repoRoot, 'bin', 'kubectl'),
+      ['--kubeconfig', kubeconfig, 'version', '-o', 'json'],
+      { encoding: 'utf8' },
+    ),
+  ) as {
+    serverVersion?: { gitVersion?: string };
+  };
+  const settings: Settings = {
+    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
+    machine: `${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB`,
+    nodes,
+    podsPerNode,
+    kubernetes: version.serverVersion?.gitVersion ?? 'unknown',
+    controllerManager:
+      'kube-controller-manager defaults: --kube-api-qps 20, --kube-api-burst 30, --concurrent-job-syncs 5, --use-service-account-credentials',
+    scheduler: 'kube-scheduler defaults (clientConnection qps 50, burst 100)',
+    operator:
+      'furrow defaults: --workers 8, --kube-api-qps 200, --kube-api-burst 400; compiled dist/main.js on Node 24',
+  };
   const pool = benchPool();
   const results: ScenarioResult[] = [];
+  // The stamped copy is local history (git ignores it), rewritten after every scenario so a run
+  // that dies late keeps what it measured; latest.{json,md} are written at the end and committed.
+  mkdirSync(values.out, { recursive: true });
+  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
+  const stamped = path.join(values.out, `${values.smoke ? 'smoke' : 'bench'}-${stamp}.json`);
+  const render = (profile?: string) =>
+    JSON.stringify({ settings, results, targets: targets(results), profile }, null, 2) + '\n';
+  const probe = startIdleProbe();
   let profile: string | undefined;
   const profileDir = path.join(values.out, 'tmp');
   try {
@@ -178,6 +207,7 @@ async function main(): Promise<void> {
         concurrency: Number(values.concurrency),
         log,
         clusterDir,
+        probe,
       };
       const furrow = await runSide(ctx, scenario, 'furrow');
       log(
@@ -192,6 +222,7 @@ async function main(): Promise<void> {
           `${id} job: ${JSON.stringify({ pods: job.allPodsExistS, final: job.allFinalS, writes: job.perRun })}`,
         );
       results.push({ id, description: scenario.description, furrow, ...(job ? { job } : {}) });
+      writeFileSync(stamped, render());
       if (profiling) {
         await operator.stop();
         const file = readdirSync(profileDir)
@@ -219,35 +250,12 @@ async function main(): Promise<void> {
       await teardown(c, nodeNames);
     }
     await operator.stop();
+    probe.stop();
   }
 
-  const version = JSON.parse(
-    execFileSync(
-      path.join(repoRoot, 'bin', 'kubectl'),
-      ['--kubeconfig', kubeconfig, 'version', '-o', 'json'],
-      { encoding: 'utf8' },
-    ),
-  ) as {
-    serverVersion?: { gitVersion?: string };
-  };
-  const settings: Settings = {
-    date: new Date().toISOString().slice(0, 16).replace('T', ' ') + ' UTC',
-    machine: `${cpus().length} CPUs, ${Math.round(totalmem() / 2 ** 30)} GiB`,
-    nodes,
-    podsPerNode,
-    kubernetes: version.serverVersion?.gitVersion ?? 'unknown',
-    controllerManager:
-      'kube-controller-manager defaults: --kube-api-qps 20, --kube-api-burst 30, --concurrent-job-syncs 5, --use-service-account-credentials',
-    scheduler: 'kube-scheduler defaults (clientConnection qps 50, burst 100)',
-    operator:
-      'furrow defaults: --workers 8, --kube-api-qps 200, --kube-api-burst 400; compiled dist/main.js on Node 24',
-  };
-  mkdirSync(values.out, { recursive: true });
-  const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
-  const json = JSON.stringify({ settings, results, targets: targets(results), profile }, null, 2) + '\n';
+  const json = render(profile);
   const md = markdown(results, settings, profile);
-  // The stamped copy is local history (git ignores it); latest.{json,md} are what is committed.
-  writeFileSync(path.join(values.out, `${values.smoke ? 'smoke' : 'bench'}-${stamp}.json`), json);
+  writeFileSync(stamped, json);
   writeFileSync(path.join(values.out, values.smoke ? 'smoke-latest.json' : 'latest.json'), json);
   writeFileSync(path.join(values.out, values.smoke ? 'smoke-latest.md' : 'latest.md'), md);
   if (!values.smoke && !values.scenarios) updateReadme(md);

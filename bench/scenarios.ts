@@ -2,7 +2,15 @@
 // everything is final, and turn timelines, audit counts and samples into figures.
 import * as k8s from '@kubernetes/client-node';
 import { countAudit, readAudit } from './audit.ts';
-import { sampler, sumMetric, type OperatorHandle, type Sample } from './processes.ts';
+import {
+  controllerManagerPid,
+  cpuSeconds,
+  sampler,
+  sumMetric,
+  type IdleProbe,
+  type OperatorHandle,
+  type Sample,
+} from './processes.ts';
 import { Recorder, type Timeline } from './recorder.ts';
 import { jobControllerUser, operatorUser, workNamespaces, type Clients } from './setup.ts';
 import { max, percentile, round } from './stats.ts';
@@ -41,6 +49,13 @@ export interface SideResult {
   /** Peak during the scenario; settled: with everything finished and cached, 20 s later. */
   memory: { rssMaxMB?: number; heapMaxMB?: number; rssSettledMB?: number; heapSettledMB?: number };
   eventLoopP99Ms: { max?: number; p99?: number };
+  /** Mean CPU of the side's process (the operator; all of kube-controller-manager), % of one core. */
+  cpuMeanPercent?: number;
+  /**
+   * Event-loop delay p99 of an idle Node process on the same machine meanwhile: the part of any
+   * process's delay that is waiting for a core, not its own work.
+   */
+  idleLoopP99Ms?: number;
   /** Per-second samples: seconds since start, RSS MB, event-loop p99 ms, heap used/committed and external MB. */
   series?: (number | undefined)[][];
 }
@@ -53,9 +68,19 @@ export interface Context {
   concurrency: number;
   log: (message: string) => void;
   clusterDir: string;
+  probe: IdleProbe;
 }
 
-const objectResources = new Set(['pods', 'pipelineruns', 'pipelineruns/status', 'jobs', 'jobs/status']);
+// The objects a run costs writes to: its pod, its own status, its pool's counts (the Job's pod and
+// status on the other side). Events are counted apart.
+const objectResources = new Set([
+  'pods',
+  'pipelineruns',
+  'pipelineruns/status',
+  'nodepools/status',
+  'jobs',
+  'jobs/status',
+]);
 
 export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Promise<SideResult> {
   const tag = `${scenario.id}-${kind}`;
@@ -63,8 +88,11 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
   await recorder.start();
   const list = items(kind, scenario.id, scenario.count);
   const before = await ctx.operator?.scrape();
-  const samples = sampler(kind === 'furrow' ? ctx.operator : undefined, ctx.clusterDir);
+  const samples = sampler(kind === 'furrow' ? ctx.operator : undefined, ctx.clusterDir, ctx.probe);
   const startedAt = Date.now();
+  // The side's process: the operator, or kube-controller-manager for the Job controller.
+  const pid = kind === 'furrow' ? ctx.operator?.child.pid : controllerManagerPid(ctx.clusterDir);
+  const cpuAtStart = pid ? cpuSeconds(pid) : undefined;
   const createOne = (item: (typeof list)[number]) => create(ctx.c, item, tag, scenario.simDuration, ctx.pool);
   const sent = (item: (typeof list)[number], at: number) => recorder.sent(item, at);
   ctx.log(`${tag}: creating ${list.length} ${kind === 'furrow' ? 'PipelineRuns' : 'Jobs'}`);
@@ -75,6 +103,7 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
   if (!finished)
     ctx.log(`${tag}: ${recorder.finals} of ${list.length} final after ${timeoutMs / 1000} s; giving up`);
   const endedAt = Date.now();
+  const cpuAtEnd = pid ? cpuSeconds(pid) : undefined;
   samples.stop();
   recorder.stop();
   // Let the last status writes and the audit log settle.
@@ -84,6 +113,8 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
   const timelines = [...recorder.timelines.values()].filter((t) => t.sentAt !== undefined);
   const result = summarise(kind, timelines, samples.samples);
   if (!finished) result.gaveUpAfterS = timeoutMs / 1000;
+  if (cpuAtStart !== undefined && cpuAtEnd !== undefined && endedAt > startedAt)
+    result.cpuMeanPercent = round(((cpuAtEnd - cpuAtStart) * 100_000) / (endedAt - startedAt), 1);
   if (recorder.rewatches > 0) {
     result.rewatches = recorder.rewatches;
     ctx.log(`${tag}: the benchmark's own watches were restarted ${recorder.rewatches} times`);
@@ -202,6 +233,13 @@ function summarise(kind: Kind, timelines: Timeline[], samples: Sample[]): SideRe
     },
     eventLoopP99Ms:
       kind === 'furrow' ? { max: round(max(loop), 1), p99: round(percentile(loop, 99), 1) } : {},
+    idleLoopP99Ms: round(
+      percentile(
+        samples.flatMap((s) => (s.idleLoopP99Ms !== undefined ? [s.idleLoopP99Ms] : [])),
+        99,
+      ),
+      1,
+    ),
   };
 }
 

@@ -38,5 +38,7 @@ test('the benchmark’s smoke scenario runs both sides and reports', { timeout: 
   assert.equal(burst.furrow.perRun.reads, 0, 'no GET or LIST after the initial sync');
   assert.ok((burst.furrow.perRun.objectWrites ?? 0) >= 3, 'the audit log saw the operator’s writes');
   assert.ok((burst.job.perRun.objectWrites ?? 0) > 0, 'and the Job controller’s');
+  assert.ok((burst.furrow.cpuMeanPercent ?? 0) > 0, 'the operator’s CPU was sampled');
+  assert.ok(burst.furrow.idleLoopP99Ms !== undefined, 'the idle probe reported its event-loop delay');
   assert.match(report, /\| Target \| Goal \| Measured \| Result \|/);
 });
