@@ -1,6 +1,7 @@
 // Counting API requests per identity from the local API server's audit log (one JSON event a
 // line at ResponseComplete, see test/cluster/audit-policy.yaml). Pure apart from reading.
 import { readFileSync, existsSync } from 'node:fs';
+import { round } from './stats.ts';
 
 export interface AuditCounts {
   reads: number;
@@ -55,4 +56,36 @@ export function countAudit(
 
 export function readAudit(file: string): string[] {
   return existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+}
+
+export interface PerRun {
+  reads?: number;
+  /** All writes. */
+  writes?: number;
+  /** The run's own objects: its pod and its status (the Job's pod and the Job and its status). */
+  objectWrites?: number;
+  /** Its pool's status: a cost per pool (at most one write a second), shown per run. */
+  poolStatusWrites?: number;
+  eventWrites?: number;
+}
+
+const ownObjects = new Set(['pods', 'pipelineruns', 'pipelineruns/status', 'jobs', 'jobs/status']);
+
+/** A side's audit counts divided by its number of runs. Pure. */
+export function perRun(
+  api: Pick<AuditCounts, 'reads' | 'writes' | 'writesByResource'>,
+  runs: number,
+): PerRun {
+  const by = api.writesByResource;
+  const own = Object.entries(by)
+    .filter(([r]) => ownObjects.has(r))
+    .reduce((sum, [, n]) => sum + n, 0);
+  const each = (n: number) => round(n / runs, 2);
+  return {
+    reads: each(api.reads),
+    writes: each(api.writes),
+    objectWrites: each(own),
+    poolStatusWrites: each(by['nodepools/status'] ?? 0),
+    eventWrites: each(by.events ?? 0),
+  };
 }

@@ -1,12 +1,14 @@
 // `make bench`: Furrow against the Kubernetes Job controller on the local cluster.
 //   node bench/run.ts [--scenarios burst-100,steady-20,...] [--smoke] [--nodes 50] [--pods 110]
 //                     [--no-job] [--cpu-prof steady-50] [--out bench/results] [--keep]
+//   node bench/run.ts --render bench/results/bench-<stamp>.json   (report again, measure nothing)
 // See README ("Benchmark") and issue #8 for what is measured and why.
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, readdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { perRun } from './audit.ts';
 import { hotspots } from './cpu-profile.ts';
 import { startIdleProbe, startOperator, type OperatorHandle } from './processes.ts';
 import { markdown, targets, type ScenarioResult, type Settings } from './report.ts';
@@ -36,6 +38,7 @@ const { values } = parseArgs({
     out: { type: 'string', default: path.join(repoRoot, 'bench', 'results') },
     keep: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '16' },
+    render: { type: 'string' },
   },
 });
 
@@ -184,8 +187,7 @@ async function main(): Promise<void> {
   mkdirSync(values.out, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const stamped = path.join(values.out, `${values.smoke ? 'smoke' : 'bench'}-${stamp}.json`);
-  const render = (profile?: string) =>
-    JSON.stringify({ settings, results, targets: targets(results), profile }, null, 2) + '\n';
+  const render = (profile?: string) => resultsJson(settings, results, profile);
   const probe = startIdleProbe();
   let profile: string | undefined;
   const profileDir = path.join(values.out, 'tmp');
@@ -253,13 +255,39 @@ async function main(): Promise<void> {
     probe.stop();
   }
 
-  const json = render(profile);
+  writeFileSync(stamped, render(profile));
+  publish(settings, results, profile);
+}
+
+function resultsJson(settings: Settings, results: ScenarioResult[], profile: string | undefined): string {
+  return JSON.stringify({ settings, results, targets: targets(results), profile }, null, 2) + '\n';
+}
+
+/** Writes latest.{json,md}, and the README's table when every default scenario was measured. */
+function publish(settings: Settings, results: ScenarioResult[], profile: string | undefined): void {
   const md = markdown(results, settings, profile);
-  writeFileSync(stamped, json);
+  const json = resultsJson(settings, results, profile);
+  mkdirSync(values.out, { recursive: true });
   writeFileSync(path.join(values.out, values.smoke ? 'smoke-latest.json' : 'latest.json'), json);
   writeFileSync(path.join(values.out, values.smoke ? 'smoke-latest.md' : 'latest.md'), md);
-  if (!values.smoke && !values.scenarios) updateReadme(md);
+  const complete = defaultScenarios.every((id) => results.some((r) => r.id === id));
+  if (!values.smoke && complete) updateReadme(md);
   process.stdout.write(md);
+}
+
+/**
+ * Reports a saved run again with the current report code (per-run figures are recomputed from
+ * its audit counts): a change to how results are shown needs no new two-hour run.
+ */
+function rerender(file: string): void {
+  const saved = JSON.parse(readFileSync(file, 'utf8')) as {
+    settings: Settings;
+    results: ScenarioResult[];
+    profile?: string;
+  };
+  for (const r of saved.results)
+    for (const side of [r.furrow, r.job]) if (side) side.perRun = perRun(side.api, side.n);
+  publish(saved.settings, saved.results, saved.profile);
 }
 
 /** Puts the table between the README's bench markers. */
@@ -274,4 +302,5 @@ function updateReadme(md: string): void {
   writeFileSync(file, `${text.slice(0, i + start.length)}\n${md}${text.slice(j)}`);
 }
 
-await main();
+if (values.render) rerender(values.render);
+else await main();

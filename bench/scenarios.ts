@@ -1,7 +1,7 @@
 // One scenario, one side (Furrow or the Job controller): create the workload, wait until
 // everything is final, and turn timelines, audit counts and samples into figures.
 import * as k8s from '@kubernetes/client-node';
-import { countAudit, readAudit } from './audit.ts';
+import { countAudit, perRun, readAudit, type PerRun } from './audit.ts';
 import {
   controllerManagerPid,
   cpuSeconds,
@@ -43,7 +43,7 @@ export interface SideResult {
   createToPodMs: { p50?: number; p99?: number };
   statusLagMs: { p50?: number; p99?: number };
   api: { reads: number; writes: number; watches: number; writesByResource: Record<string, number> };
-  perRun: { reads?: number; objectWrites?: number; eventWrites?: number; writes?: number };
+  perRun: PerRun;
   reconcilesPerRun?: number;
   clientRequests?: { reads: number; writes: number };
   /** Peak during the scenario; settled: with everything finished and cached, 20 s later. */
@@ -70,17 +70,6 @@ export interface Context {
   clusterDir: string;
   probe: IdleProbe;
 }
-
-// The objects a run costs writes to: its pod, its own status, its pool's counts (the Job's pod and
-// status on the other side). Events are counted apart.
-const objectResources = new Set([
-  'pods',
-  'pipelineruns',
-  'pipelineruns/status',
-  'nodepools/status',
-  'jobs',
-  'jobs/status',
-]);
 
 export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Promise<SideResult> {
   const tag = `${scenario.id}-${kind}`;
@@ -135,21 +124,13 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
     startedAt,
     endedAt + 1500,
   );
-  const objectWrites = Object.entries(audit.writesByResource)
-    .filter(([r]) => objectResources.has(r))
-    .reduce((sum, [, n]) => sum + n, 0);
   result.api = {
     reads: audit.reads,
     writes: audit.writes,
     watches: audit.watches,
     writesByResource: audit.writesByResource,
   };
-  result.perRun = {
-    reads: round(audit.reads / list.length, 2),
-    writes: round(audit.writes / list.length, 2),
-    objectWrites: round(objectWrites / list.length, 2),
-    eventWrites: round((audit.writesByResource.events ?? 0) / list.length, 2),
-  };
+  result.perRun = perRun(result.api, list.length);
   if (before && after) {
     const delta = (name: string, labels: Record<string, string> = {}) =>
       sumMetric(after, name, labels) - sumMetric(before, name, labels);

@@ -41,4 +41,23 @@ test('the benchmark’s smoke scenario runs both sides and reports', { timeout: 
   assert.ok((burst.furrow.cpuMeanPercent ?? 0) > 0, 'the operator’s CPU was sampled');
   assert.ok(burst.furrow.idleLoopP99Ms !== undefined, 'the idle probe reported its event-loop delay');
   assert.match(report, /\| Target \| Goal \| Measured \| Result \|/);
+
+  // Reporting a saved run again, as after a change to the report, gives the same table.
+  const again = path.join(out, 'again');
+  execFileSync(
+    process.execPath,
+    [
+      path.join(repoRoot, 'bench', 'run.ts'),
+      '--smoke',
+      '--render',
+      path.join(out, 'smoke-latest.json'),
+      '--out',
+      again,
+    ],
+    { cwd: repoRoot, stdio: 'ignore' },
+  );
+  assert.equal(
+    readFileSync(path.join(again, 'smoke-latest.md'), 'utf8'),
+    readFileSync(path.join(out, 'smoke-latest.md'), 'utf8'),
+  );
 });

@@ -1,7 +1,7 @@
 // The benchmark's arithmetic: counting the audit log, percentiles, the targets' verdicts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countAudit } from '../../../bench/audit.ts';
+import { countAudit, perRun } from '../../../bench/audit.ts';
 import { hotspots } from '../../../bench/cpu-profile.ts';
 import { markdown, targets, type ScenarioResult, type Settings } from '../../../bench/report.ts';
 import type { SideResult } from '../../../bench/scenarios.ts';
@@ -41,6 +41,26 @@ test('countAudit counts one identity’s requests in a window, reads apart from 
   assert.equal(c.writes, 3);
   assert.equal(c.watches, 1);
   assert.deepEqual(c.writesByResource, { pods: 1, 'pipelineruns/status': 1, events: 1 });
+});
+
+test('perRun splits a side’s writes into its own objects, its pool’s status and Events', () => {
+  const cases: { name: string; by: Record<string, number>; want: Partial<ReturnType<typeof perRun>> }[] = [
+    {
+      name: 'furrow',
+      by: { pods: 100, 'pipelineruns/status': 210, 'nodepools/status': 12, events: 150 },
+      want: { writes: 4.72, objectWrites: 3.1, poolStatusWrites: 0.12, eventWrites: 1.5 },
+    },
+    {
+      name: 'job',
+      by: { pods: 100, jobs: 0, 'jobs/status': 300, events: 200 },
+      want: { writes: 6, objectWrites: 4, poolStatusWrites: 0, eventWrites: 2 },
+    },
+  ];
+  for (const c of cases) {
+    const writes = Object.values(c.by).reduce((a, b) => a + b, 0);
+    const got = perRun({ reads: 0, writes, writesByResource: c.by }, 100);
+    assert.deepEqual(got, { reads: 0, ...c.want }, c.name);
+  }
 });
 
 const side = (o: Partial<SideResult>): SideResult => ({
