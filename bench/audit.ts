@@ -1,6 +1,7 @@
 // Counting API requests per identity from the local API server's audit log (one JSON event a
 // line at ResponseComplete, see test/cluster/audit-policy.yaml). Pure apart from reading.
-import { readFileSync, existsSync } from 'node:fs';
+import { existsSync, readFileSync, readdirSync } from 'node:fs';
+import path from 'node:path';
 import { round } from './stats.ts';
 
 export interface AuditCounts {
@@ -54,8 +55,20 @@ export function countAudit(
   return counts;
 }
 
+/**
+ * The audit log's lines, rotated backups included: the API server renames a full log (over
+ * --audit-log-maxsize) to audit-<time>.log beside it, and a long scenario spans the rotation.
+ */
 export function readAudit(file: string): string[] {
-  return existsSync(file) ? readFileSync(file, 'utf8').split('\n') : [];
+  const dir = path.dirname(file);
+  const { name, ext } = path.parse(file);
+  const rotated = existsSync(dir)
+    ? readdirSync(dir)
+        .filter((f) => f.startsWith(`${name}-`) && f.endsWith(ext))
+        .sort()
+        .map((f) => path.join(dir, f))
+    : [];
+  return [...rotated, file].filter((f) => existsSync(f)).flatMap((f) => readFileSync(f, 'utf8').split('\n'));
 }
 
 export interface PerRun {

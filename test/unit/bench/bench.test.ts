@@ -1,7 +1,10 @@
 // The benchmark's arithmetic: counting the audit log, percentiles, the targets' verdicts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { countAudit, perRun } from '../../../bench/audit.ts';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { countAudit, perRun, readAudit } from '../../../bench/audit.ts';
 import { hotspots } from '../../../bench/cpu-profile.ts';
 import { markdown, targets, type ScenarioResult, type Settings } from '../../../bench/report.ts';
 import type { SideResult } from '../../../bench/scenarios.ts';
@@ -41,6 +44,20 @@ test('countAudit counts one identity’s requests in a window, reads apart from 
   assert.equal(c.writes, 3);
   assert.equal(c.watches, 1);
   assert.deepEqual(c.writesByResource, { pods: 1, 'pipelineruns/status': 1, events: 1 });
+});
+
+test('readAudit reads the rotated backups beside the log, oldest first, then the log', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'furrow-audit-'));
+  try {
+    writeFileSync(path.join(dir, 'audit-2026-11-27T23-01-37.355.log'), 'b1\nb2');
+    writeFileSync(path.join(dir, 'audit-2026-11-27T22-01-00.000.log'), 'a1');
+    writeFileSync(path.join(dir, 'audit.log'), 'c1');
+    writeFileSync(path.join(dir, 'other.log'), 'x');
+    assert.deepEqual(readAudit(path.join(dir, 'audit.log')), ['a1', 'b1', 'b2', 'c1']);
+    assert.deepEqual(readAudit(path.join(dir, 'missing', 'audit.log')), []);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 });
 
 test('perRun splits a side’s writes into its own objects, its pool’s status and Events', () => {
