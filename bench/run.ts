@@ -187,7 +187,6 @@ async function main(): Promise<void> {
   mkdirSync(values.out, { recursive: true });
   const stamp = new Date().toISOString().replace(/[:.]/g, '-').slice(0, 19);
   const stamped = path.join(values.out, `${values.smoke ? 'smoke' : 'bench'}-${stamp}.json`);
-  const render = (profile?: string) => resultsJson(settings, results, profile);
   const probe = startIdleProbe();
   let profile: string | undefined;
   const profileDir = path.join(values.out, 'tmp');
@@ -224,7 +223,6 @@ async function main(): Promise<void> {
           `${id} job: ${JSON.stringify({ pods: job.allPodsExistS, final: job.allFinalS, writes: job.perRun })}`,
         );
       results.push({ id, description: scenario.description, furrow, ...(job ? { job } : {}) });
-      writeFileSync(stamped, render());
       if (profiling) {
         await operator.stop();
         const file = readdirSync(profileDir)
@@ -245,6 +243,7 @@ async function main(): Promise<void> {
         }
         operator = await startOperator({ kubeconfig: operatorKc });
       }
+      writeFileSync(stamped, resultsJson(settings, results, profile));
     }
   } finally {
     if (!values.keep) {
@@ -255,7 +254,6 @@ async function main(): Promise<void> {
     probe.stop();
   }
 
-  writeFileSync(stamped, render(profile));
   publish(settings, results, profile);
 }
 

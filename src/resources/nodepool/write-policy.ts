@@ -3,19 +3,18 @@
 // at most once a second; a change of nodes, readiness, conditions or generation goes out at once.
 // Pure.
 import { isDeepStrictEqual } from 'node:util';
+import type { WriteDecision } from '../pipelinerun/write-policy.ts';
 import type { NodePoolStatus } from '../types.ts';
 
 /** Count-only changes of a pool's status are written at most this often. */
 export const countsWriteIntervalMs = 1000;
-
-export type PoolWriteDecision = { write: true } | { write: false; retryAfterMs?: number };
 
 export function decidePoolStatusWrite(
   old: NodePoolStatus,
   next: NodePoolStatus,
   now: number,
   lastWriteAt: number | undefined,
-): PoolWriteDecision {
+): WriteDecision {
   if (isDeepStrictEqual(old, next)) return { write: false };
   if (countsOnly(old, next) && lastWriteAt !== undefined && now - lastWriteAt < countsWriteIntervalMs)
     return { write: false, retryAfterMs: lastWriteAt + countsWriteIntervalMs - now };
