@@ -62,9 +62,11 @@ test: lint test-unit test-e2e ## every test: lint, unit, end to end on the local
 test-unit: install ## unit tests (pure functions, no cluster)
 	$(NODE_TEST) 'test/unit/**/*.test.ts'
 
-# One cluster per run: the global setup starts the local cluster (or reuses a running one, or
-# uses FURROW_E2E_KUBECONFIG) and stops only what it started, also when tests fail.
-test-e2e: install ## end-to-end tests against the local cluster
+# One cluster per run, the suite's own (test/cluster/e2e.env: .cluster-e2e/ and its own ports),
+# never the one `make up` made: the global setup starts it (or reuses one an earlier run kept
+# with FURROW_E2E_KEEP_CLUSTER=1, or uses FURROW_E2E_KUBECONFIG) and stops only what it started,
+# also when tests fail.
+test-e2e: install ## end-to-end tests against the suite's own local cluster
 	$(NODE_TEST) --test-concurrency=1 --test-timeout=600000 \
 	  --test-global-setup=test/e2e/global-setup.ts 'test/e2e/**/*.test.ts'
 
@@ -82,6 +84,11 @@ cluster-up: tools ## build (or reuse) and start the local cluster; prints the ku
 
 cluster-down: ## stop every local cluster process and remove its state
 	@$(CLUSTER)/down.sh
+
+# The suite's own cluster, kept by FURROW_E2E_KEEP_CLUSTER=1: stop it (make cluster-down stops make up's).
+.PHONY: e2e-cluster-down
+e2e-cluster-down: ## stop the end-to-end suite's own local cluster (.cluster-e2e/), if one was kept
+	@set -a && source test/cluster/e2e.env && set +a && $(CLUSTER)/down.sh
 
 cluster-status: ## show which local cluster processes run
 	@$(CLUSTER)/status.sh

@@ -6,6 +6,7 @@ repo=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 # Node 24, kubectl and helm of this repository (npm ci and `make tools` put them there).
 export PATH="$repo/node_modules/.bin:$repo/bin:$PATH"
 cluster_dir=${FURROW_CLUSTER_DIR:-$repo/.cluster}
+case $cluster_dir in /*) ;; *) cluster_dir=$repo/$cluster_dir ;; esac
 local_kubeconfig=$cluster_dir/kubeconfig
 
 release=${FURROW_UP_RELEASE:-furrow}                 # Helm release

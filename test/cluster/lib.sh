@@ -8,7 +8,10 @@ source "$CLUSTER_SCRIPTS/versions.env"
 # Built binaries live outside the repo so every clone on the machine reuses them.
 FURROW_CACHE=${FURROW_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/furrow}
 # Runtime state of the cluster (pki, kubeconfig, pids, logs, etcd data): git-ignored.
+# A relative FURROW_CLUSTER_DIR (test/cluster/e2e.env's) is relative to the repo, whatever the
+# current directory: the real node derives its names from this path.
 CLUSTER_DIR=${FURROW_CLUSTER_DIR:-$REPO_ROOT/.cluster}
+case $CLUSTER_DIR in /*) ;; *) CLUSTER_DIR=$REPO_ROOT/$CLUSTER_DIR ;; esac
 
 export GOWORK=off CGO_ENABLED=0 GOFLAGS=-mod=readonly
 

@@ -7,12 +7,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { test } from 'node:test';
-import { repoRoot } from '../support/paths.ts';
+import { localKubeconfig, repoRoot } from '../support/paths.ts';
 import { kubeconfigPath } from '../support/kube.ts';
 import type { ScenarioResult } from '../../bench/report.ts';
 
 test('the benchmark’s smoke scenario runs both sides and reports', { timeout: 600_000 }, (t) => {
-  if (kubeconfigPath() !== path.join(repoRoot, '.cluster', 'kubeconfig')) {
+  if (kubeconfigPath() !== localKubeconfig) {
     t.skip('needs the local cluster (its audit log counts requests)');
     return;
   }

@@ -17,7 +17,7 @@ import { examples } from '../support/fixtures.ts';
 import { mutate, mutateText, type Json } from '../support/fuzz.ts';
 import { core, custom, rawRequest, waitFor } from '../support/kube.ts';
 import { unhandledErrors } from '../support/operator.ts';
-import { repoRoot } from '../support/paths.ts';
+import { e2eLogDir } from '../support/paths.ts';
 import { recordRuns } from '../support/run-watch.ts';
 
 interface Outcome {
@@ -125,7 +125,7 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
     }),
   );
   outcomes.sort((a, b) => a.i - b.i);
-  const dir = path.join(repoRoot, '.cluster', 'e2e-logs');
+  const dir = e2eLogDir;
   mkdirSync(dir, { recursive: true });
   const report = path.join(dir, `fuzz-${env.id}.json`);
 

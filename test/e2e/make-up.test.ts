@@ -58,7 +58,6 @@ test('make up on the running local cluster ends with a succeeded PipelineRun, ag
     FURROW_UP_METRICS_PORT: String(await freePort()),
     FURROW_UP_HELM_ARGS: '',
   };
-  delete env.FURROW_CLUSTER_DIR;
   const script = async (name: string) => {
     const started = Date.now();
     try {

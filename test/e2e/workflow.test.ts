@@ -79,6 +79,25 @@ test('helm install, kubectl apply the examples, kubectl wait, helm upgrade and u
   );
   const deployment = await apps().readNamespacedDeployment({ name: release, namespace: system });
   assert.equal(deployment.spec?.replicas, 0);
+
+  // One installation per cluster: a second release, in another namespace, is refused by name
+  // before Helm creates anything (templates/installation-check.yaml).
+  const second = await testNamespace(t, 'workflow-second');
+  const secondRelease = `furrow-second-${id}`;
+  const refused = helmOnCluster(['install', secondRelease, chartDir, '-n', second, '--set', 'replicas=0']);
+  assert.notEqual(refused.code, 0, 'a second installation is refused');
+  assert.match(
+    refused.stderr,
+    new RegExp(`Furrow is already installed in this cluster: release ${release} in namespace ${system}`),
+  );
+  assert.notEqual(helmOnCluster(['status', secondRelease, '-n', second]).code, 0, 'no second release');
+  const secondObjects = await apps().listNamespacedDeployment({ namespace: second });
+  assert.equal(secondObjects.items.length, 0, 'the refused release created nothing');
+  // The release itself passes its own check: an upgrade in place is allowed.
+  ok(
+    helmOnCluster(['upgrade', release, chartDir, '-n', system, '--reuse-values', '--dry-run=server']),
+    'helm upgrade of the installed release passes the check',
+  );
   const serviceAccount = deployment.spec?.template.spec?.serviceAccountName ?? '';
   assert.equal(serviceAccount, release);
 

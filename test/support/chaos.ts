@@ -12,7 +12,7 @@ import { testImage } from './images.ts';
 import { custom, statusCode, waitFor } from './kube.ts';
 import { createKwokNode } from './nodes.ts';
 import { unhandledErrors, type OperatorProcess } from './operator.ts';
-import { repoRoot } from './paths.ts';
+import { e2eLogDir } from './paths.ts';
 import { recordPods, type PodRecorder } from './pod-watch.ts';
 import { recordRuns, type RunRecorder } from './run-watch.ts';
 
@@ -343,7 +343,7 @@ export async function judge(
     seconds,
   };
   t.diagnostic(JSON.stringify(summary));
-  const dir = path.join(repoRoot, '.cluster', 'e2e-logs');
+  const dir = e2eLogDir;
   mkdirSync(dir, { recursive: true });
   writeFileSync(path.join(dir, `chaos-${env.id}.json`), JSON.stringify({ ...summary, ...v }, null, 2));
   assert.deepEqual(v.lost, [], 'runs lost: ended wrong or not at all');

@@ -9,7 +9,7 @@ import path from 'node:path';
 import { createInterface } from 'node:readline';
 import type { TestContext } from 'node:test';
 import { kubeconfigPath, waitFor } from './kube.ts';
-import { repoRoot } from './paths.ts';
+import { e2eLogDir, repoRoot } from './paths.ts';
 
 export interface OperatorOptions {
   /** Namespaces to reconcile (--namespaces); keeps parallel operators apart. */
@@ -53,7 +53,7 @@ export async function freePort(): Promise<number> {
   return address.port;
 }
 
-const logDir = path.join(repoRoot, '.cluster', 'e2e-logs');
+const logDir = e2eLogDir;
 const live = new Set<ChildProcess>();
 // A test runner that dies must not leave operators behind.
 process.on('exit', () => {

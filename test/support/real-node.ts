@@ -40,11 +40,16 @@ export async function findRealNode(): Promise<k8s.V1Node | undefined> {
 
 /**
  * Returns the real node, or marks the test skipped and returns undefined when the cluster has
- * none (FURROW_REAL_NODE=0, a machine that can't run it, kind). Fails when the node lacks the
+ * none (FURROW_REAL_NODE=0, a machine that can't run it, kind); with FURROW_REAL_NODE=1 (CI)
+ * that is a failure instead. Fails when the node lacks the
  * images the tests use. `t.skip` doesn't stop a test: callers return on undefined.
  */
 export async function requireRealNode(t: TestContext): Promise<k8s.V1Node | undefined> {
   const node = await findRealNode();
+  if (!node && process.env.FURROW_REAL_NODE === '1') {
+    // CI requires the real node: a test that needs it fails rather than skips without it.
+    throw new Error('FURROW_REAL_NODE=1, but the cluster has no Ready real node (see cluster-up’s log)');
+  }
   if (!node) {
     t.skip(
       'needs a Ready node labelled furrow.dev/runtime=real (the local cluster on a machine that runs it)',
