@@ -9,6 +9,7 @@
 // slots waits behind one holding none. Ties go to the older run.
 import type { Admission } from '../pipelinerun/admission.ts';
 import type { NodePool } from '../types.ts';
+import { describeRequests, fits, neverFits, take, type Amounts, type NodeRoom } from './capacity.ts';
 
 export interface QueuedRun {
   key: string;
@@ -35,6 +36,26 @@ export interface QueueInput {
   runs: RunState[];
   /** Whether the pool admits runs from this namespace (namespaceSelector). */
   namespaceAllowed: (namespace: string) => boolean;
+  /** What the nodes can take: when given, a run also needs a ready node it fits on (ADR 9). */
+  capacity?: PoolCapacity;
+}
+
+/**
+ * The pool's room, for admission that knows capacity. Rooms are already net of every pod bound
+ * to the nodes; runs that started but whose pod isn't bound yet are in `unbound`, and take room
+ * first, in the order given.
+ */
+export interface PoolCapacity {
+  /** Ready member nodes, sorted by name: where a run may be placed now. */
+  ready: NodeRoom[];
+  /** Every member node, ready or not: what decides that a run can never fit. */
+  members: NodeRoom[];
+  /** A waiting run's effective pod requests. */
+  requestsOf: (run: QueuedRun) => Amounts;
+  /** Runs holding a slot whose pod is not on a node yet; `node` when it is pinned to one. */
+  unbound: { requests: Amounts; node?: string }[];
+  /** This pool's unfinished runner pods on each node (maxRunsPerNode counts them). */
+  runnersPerNode: ReadonlyMap<string, number>;
 }
 
 export interface QueueResult {
@@ -90,15 +111,22 @@ export function computeQueue(input: QueueInput): QueueResult {
   }
 
   const allowed: RunState[] = [];
+  const tooLarge = input.capacity ? neverFitsByRequests(input.capacity) : () => undefined;
   for (const run of waiting) {
-    if (input.namespaceAllowed(run.namespace)) allowed.push(run);
-    else {
+    const why = input.namespaceAllowed(run.namespace) ? tooLarge(run) : undefined;
+    if (!input.namespaceAllowed(run.namespace)) {
       admissions.set(run.key, {
         state: 'refused',
         reason: 'PoolNotAllowed',
         message: `NodePool ${poolName} does not admit runs from namespace ${run.namespace} (its namespaceSelector)`,
       });
-    }
+    } else if (why) {
+      admissions.set(run.key, {
+        state: 'refused',
+        reason: 'RequestsExceedNodes',
+        message: `NodePool ${poolName} can never run it: ${why}`,
+      });
+    } else allowed.push(run);
   }
 
   let limit: number | undefined = pool.spec.maxConcurrentRuns;
@@ -117,14 +145,30 @@ export function computeQueue(input: QueueInput): QueueResult {
 
   const perNamespace = new Map<string, number>();
   for (const run of holding) perNamespace.set(run.namespace, (perNamespace.get(run.namespace) ?? 0) + 1);
-  // Unlimited pools admit everything at once: no need to sort.
-  const ordered = free === Infinity ? allowed : queueOrder(allowed, perNamespace);
+  const place = input.capacity && free > 0 ? placement(input.capacity, pool.spec.maxRunsPerNode) : undefined;
+  // Unlimited pools that don't count capacity admit everything at once: no need to sort.
+  const ordered = free === Infinity && !place ? allowed : queueOrder(allowed, perNamespace);
+  // Strictly in order: once a run finds no room, the runs behind it wait too, so a large run
+  // can't be starved by a stream of small ones (Kueue's StrictFIFO).
+  let admitted = 0;
+  let noRoom: string | undefined;
   ordered.forEach((run, i) => {
-    if (i < free) {
-      admissions.set(run.key, { state: 'admitted' });
-      return;
+    if (noRoom === undefined && admitted < free) {
+      const requests = place && input.capacity?.requestsOf(run);
+      const node = place && requests ? place(requests) : undefined;
+      if (!place || node !== undefined) {
+        const pinned = node !== undefined && pool.spec.maxRunsPerNode !== undefined;
+        admissions.set(run.key, pinned ? { state: 'admitted', node } : { state: 'admitted' });
+        admitted++;
+        return;
+      }
+      noRoom = `no ready node has room for ${describeRequests(requests ?? new Map())}${
+        pool.spec.maxRunsPerNode !== undefined
+          ? ` and fewer than ${pool.spec.maxRunsPerNode} of its runs`
+          : ''
+      }`;
     }
-    const position = i - (free === Infinity ? 0 : free) + 1;
+    const position = i - admitted + 1;
     if (input.readyNodes === 0) {
       admissions.set(run.key, {
         state: 'queued',
@@ -136,7 +180,7 @@ export function computeQueue(input: QueueInput): QueueResult {
       const why =
         pool.spec.maxConcurrentRuns === 0
           ? 'maxConcurrentRuns is 0 (the pool is paused)'
-          : `${running} of ${limit ?? 0} runs are running`;
+          : (noRoom ?? `${running} of ${limit ?? 0} runs are running`);
       admissions.set(run.key, {
         state: 'queued',
         reason: 'PoolAtCapacity',
@@ -145,6 +189,47 @@ export function computeQueue(input: QueueInput): QueueResult {
       });
     }
   });
-  const queued = ordered.length - Math.min(ordered.length, free);
+  const queued = ordered.length - admitted;
   return { running, queued, limit, capacity, admissions };
+}
+
+/**
+ * First fit over the ready nodes (by name), net of the runs that hold a slot but aren't on a
+ * node yet. Returns a function that places one more run and says where, or undefined when no
+ * node has room (and, with maxRunsPerNode, fewer than that many of the pool's runs).
+ */
+function placement(c: PoolCapacity, perNode: number | undefined): (requests: Amounts) => string | undefined {
+  const rooms = new Map(c.ready.map((r) => [r.name, new Map(r.free)]));
+  const runners = new Map(c.runnersPerNode);
+  const find = (requests: Amounts) => {
+    for (const [name, room] of rooms) {
+      if ((perNode === undefined || (runners.get(name) ?? 0) < perNode) && fits(requests, room)) return name;
+    }
+    return undefined;
+  };
+  const placeOn = (requests: Amounts, node: string) => {
+    const room = rooms.get(node);
+    if (room) take(room, requests);
+    runners.set(node, (runners.get(node) ?? 0) + 1);
+  };
+  for (const u of c.unbound) {
+    const node = u.node !== undefined && rooms.has(u.node) ? u.node : find(u.requests);
+    if (node !== undefined) placeOn(u.requests, node);
+  }
+  return (requests) => {
+    const node = find(requests);
+    if (node !== undefined) placeOn(requests, node);
+    return node;
+  };
+}
+
+/** neverFits per run, computed once per distinct set of requests (most runs of a pool share one). */
+function neverFitsByRequests(c: PoolCapacity): (run: QueuedRun) => string | undefined {
+  const seen = new Map<string, string | undefined>();
+  return (run) => {
+    const requests = c.requestsOf(run);
+    const key = [...requests].map(([n, a]) => `${n}=${a}`).join(',');
+    if (!seen.has(key)) seen.set(key, neverFits(requests, c.members));
+    return seen.get(key);
+  };
 }
