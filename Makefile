@@ -110,5 +110,8 @@ real-node-up: tools ## (re)start the local cluster's real node (kubelet + contai
 bench: install ## benchmark Furrow against the Job controller; writes bench/results/ and the README table
 	node bench/run.ts $(ARGS)
 
+bench-admission: install ## what one admission decision costs: 100 nodes, 5,000 queued runs (no cluster)
+	node bench/admission.ts $(ARGS)
+
 bench-smoke: install ## a 20-run benchmark: checks the harness, measures nothing worth keeping
 	node bench/run.ts --smoke --out bench/results/tmp
