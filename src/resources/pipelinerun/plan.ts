@@ -18,8 +18,6 @@ import type {
   PipelineRunStatus,
   StepStatus,
 } from '../types.ts';
-import type { Admission } from './admission.ts';
-import { setCondition } from './conditions.ts';
 import {
   createdAt,
   failureOf,
@@ -31,7 +29,15 @@ import {
   type Failure,
 } from './pod-reading.ts';
 import { currentStep, stepStatuses } from './steps.ts';
-import { formatTime, parseTime } from './time.ts';
+import {
+  defined as clean,
+  finalPhases,
+  formatTime,
+  generationAnnotation,
+  parseTime,
+  setCondition,
+  type Admission,
+} from '../api.ts';
 
 export interface PlanConfig {
   defaultTtlSeconds: number | undefined;
@@ -80,12 +86,6 @@ export interface RunPlan {
   writeNotBefore?: number;
 }
 
-export const finalPhases: ReadonlySet<Phase> = new Set<Phase>([
-  'Succeeded',
-  'Failed',
-  'Cancelled',
-  'TimedOut',
-]);
 /** How long a fresh first pod may stay Pending before the status says so. */
 export const pendingWriteDelayMs = 2000;
 /** The operator stops a step this long after its timeout if the step's own wrapper didn't. */
@@ -518,7 +518,7 @@ function failStuck(ctx: Context, pod: Pod, stuck: Failure): RunPlan {
 }
 
 function observedGeneration(ctx: Context): number {
-  const fromPod = Number(ctx.pod?.metadata?.annotations?.['furrow.dev/generation']);
+  const fromPod = Number(ctx.pod?.metadata?.annotations?.[generationAnnotation]);
   return Number.isInteger(fromPod) && fromPod > 0 ? fromPod : ctx.generation;
 }
 
@@ -715,9 +715,4 @@ function end(
     attempts,
   });
   return { status, actions };
-}
-
-/** Drops undefined fields, so statuses compare and serialise cleanly. */
-function clean<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
 }

@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pod } from '../../../../src/kube/json.ts';
 import { computeQueue } from '../../../../src/resources/nodepool/queue.ts';
-import type { Admission } from '../../../../src/resources/pipelinerun/admission.ts';
+import type { Admission } from '../../../../src/resources/api.ts';
 import {
   planRun,
   type PlanConfig,

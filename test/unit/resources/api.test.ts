@@ -1,9 +1,8 @@
 // metav1.Condition bookkeeping and status timestamps.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { getCondition, setCondition } from '../../../../src/resources/pipelinerun/conditions.ts';
-import { formatTime, parseTime } from '../../../../src/resources/pipelinerun/time.ts';
-import { at, iso } from '../../../support/builders.ts';
+import { formatTime, getCondition, parseTime, setCondition } from '../../../src/resources/api.ts';
+import { at, iso } from '../../support/builders.ts';
 
 test('setCondition: lastTransitionTime moves only when the status does', () => {
   const first = setCondition(
