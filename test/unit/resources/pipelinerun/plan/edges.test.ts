@@ -2,7 +2,7 @@
 // pod the API server refuses.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planRun, type PlanConfig, type RunInput } from '../../../../src/resources/pipelinerun/plan.ts';
+import { planRun, type PlanConfig, type RunInput } from '../../../../../src/resources/pipelinerun/plan.ts';
 import {
   at,
   gitImage,
@@ -12,7 +12,7 @@ import {
   makeRun,
   terminated,
   withStatus,
-} from '../../../support/builders.ts';
+} from '../../../../support/builders.ts';
 
 const config: PlanConfig = {
   defaultTtlSeconds: undefined,
