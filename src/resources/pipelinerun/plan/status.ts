@@ -25,7 +25,7 @@ export type StatusFields = Omit<PipelineRunStatus, 'conditions' | 'phase' | 'rea
 
 type Verdict = Omit<ConditionInput, 'type'>;
 
-export interface ConditionsFor {
+interface ConditionsFor {
   /** The Admitted condition to set first; absent: left as it is. */
   admitted?: Verdict;
   /** The Succeeded condition's reason and message, when they aren't the status's own. */
