@@ -14,11 +14,13 @@ export function attemptInPlay(runName: string, old: PipelineRunStatus, pods: Pod
   const record = old.attempts?.find((a) => a.attempt === recorded);
   let attempt = recorded === 0 ? 1 : record?.completionTime ? recorded + 1 : recorded;
   // A pod of a later attempt exists when its creation landed but the status write after it
-  // didn't (an operator restart in between): carry on with it.
+  // didn't (an operator restart in between): carry on with it (plan/retries.test.ts, "a pod of
+  // a later attempt than the status says").
   for (let k = attempt + 1; podOf(k); k++) attempt = k;
   // A pod of an earlier attempt that no record closes (alive, or with its attempt on record)
   // is the attempt in play: a status whose attempt number runs ahead of the pods (written by
-  // hand, restored from an old backup) must not start a second pod beside a running one.
+  // hand, restored from an old backup) must not start a second pod beside a running one
+  // (plan/foreign.test.ts, "an attempt number ahead of the pods").
   for (let k = attempt - 1; k >= 1; k--) {
     const earlier = podOf(k);
     const kept = old.attempts?.find((a) => a.attempt === k);

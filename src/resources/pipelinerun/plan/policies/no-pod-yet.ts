@@ -11,7 +11,8 @@ export const noPodYet: Policy = (ctx) => {
   // Only a pod the status has seen (its creation time is in the attempt's record) can have
   // disappeared. A retry's status is written right after its pod is created, and the pod may
   // reach the informer's cache after the run's own update does: then it is created again,
-  // the API server answers AlreadyExists, and the controller adopts it.
+  // the API server answers AlreadyExists, and the controller adopts it (plan/retries.test.ts,
+  // "attempt 2’s pod created but not yet in the cache").
   const seen = ctx.old.attempts?.find((a) => a.attempt === ctx.attempt)?.startTime !== undefined;
   if (ctx.attemptRecorded && seen) {
     return failAttempt(ctx, {

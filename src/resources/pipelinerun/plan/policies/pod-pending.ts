@@ -24,7 +24,8 @@ export const podPending: Policy = (ctx) => {
   const status = pendingStatus(ctx, ctx.startedAt ?? since, reason, message, pod);
   // Wake up at the pending deadline. Past it, only a change of the pod (it starts, or becomes
   // visibly stuck) can change this verdict, and that change is an event: no timer, never a
-  // delay of 0 (test/unit/resources/pipelinerun/plan/requeue.test.ts keeps this).
+  // delay of 0 (plan/requeue.test.ts, "a pod scheduled but still starting past the pending
+  // timeout").
   const plan: RunPlan = { status, actions: [] };
   if (ctx.now < since + timeout) plan.requeueAfterMs = since + timeout - ctx.now;
   if (ctx.attempt === 1 && !stuck) plan.writeNotBefore = since + pendingWriteDelayMs;
