@@ -23,22 +23,16 @@ import type {
 import {
   assertSubset,
   at,
-  gitImage,
   makePod,
   makePool,
   makeRun,
+  planConfig as config,
   running,
   terminated,
   withStatus,
   type PodOptions,
 } from '../../../../support/builders.ts';
 
-export const config: PlanConfig = {
-  defaultTtlSeconds: undefined,
-  defaultPendingTimeoutMs: 300_000,
-  maxInfrastructureRetries: 2,
-  gitImage,
-};
 export const admitted: Admission = { state: 'admitted' };
 export const pool = makePool();
 
