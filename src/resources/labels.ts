@@ -1,4 +1,5 @@
-// Label and annotation keys Furrow puts on the objects it manages.
+// Label keys Furrow puts on the objects it manages, and which annotations it never copies.
+// Its annotation keys are in api.ts.
 import { createHash } from 'node:crypto';
 import { lastAppliedAnnotation } from './api.ts';
 import { group, poolLabel } from './names.ts';
