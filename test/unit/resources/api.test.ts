@@ -84,23 +84,11 @@ test('times are whole seconds in RFC 3339, and read back', () => {
   assert.equal(formatTime(parseTime(iso(42)) ?? 0), iso(42));
 });
 
-test('a runner pod’s owner reference: its run controls it and blocks its own deletion', () => {
-  assert.deepEqual(runOwnerReference(makeRun({ name: 'app', uid: 'u-1' })), {
-    apiVersion: 'furrow.dev/v1alpha1',
-    kind: 'PipelineRun',
-    name: 'app',
-    uid: 'u-1',
-    controller: true,
-    blockOwnerDeletion: true,
-  });
-});
-
 test('which run owns a pod: only a controlling PipelineRun owner counts', () => {
-  const run = makeRun({ name: 'app', namespace: 'ci', uid: 'u-1' });
-  const owned: Pod = { metadata: { namespace: 'ci', ownerReferences: [runOwnerReference(run)] } };
+  const reference = runOwnerReference(makeRun({ name: 'app', namespace: 'ci', uid: 'u-1' }));
+  const owned: Pod = { metadata: { namespace: 'ci', ownerReferences: [reference] } };
   assert.deepEqual(controllingRunUid(owned), ['u-1']);
   assert.equal(ownerRunKey(owned), 'ci/app');
-  const reference = runOwnerReference(run);
   for (const ownerReferences of [
     [],
     [{ ...reference, controller: false }],
