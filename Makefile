@@ -52,10 +52,9 @@ image-check: install image-lint ## static checks of the image: COPY sources, bas
 format: install ## rewrite files with prettier
 	npx prettier --write .
 
-crds: install ## regenerate crds/ and docs/reference.md from the schema in src/resources/schema/, and the chart's copy
-	node src/resources/schema/generate-crds.ts
-	node src/resources/schema/generate-reference.ts
-	rm -f helm/furrow/crds/*.yaml && cp crds/*.yaml helm/furrow/crds/
+crds: install ## regenerate crds/, the chart's copy and docs/reference.md from the schema in src/resources/schema/
+	node scripts/generate/crds.ts
+	node scripts/generate/reference.ts
 
 test: lint test-unit test-e2e ## every test: lint, unit, end to end on the local cluster
 

@@ -2,7 +2,8 @@
 // decision it may change, and marks the admission queues it affects as stale.
 import type { Controller } from './kube/controller.ts';
 import { objectKey, type Node, type Pod } from './kube/json.ts';
-import { ownerRunKey, type Caches } from './informers.ts';
+import type { Caches } from './informers.ts';
+import { ownerRunKey } from './resources/api.ts';
 import { poolLabel } from './resources/labels.ts';
 import { runsByPool, type PoolQueues } from './reconcilers/pool-queues.ts';
 import type { NodePool, PipelineRun } from './resources/types.ts';

@@ -5,14 +5,15 @@ import type { BackoffPolicy } from './kube/backoff.ts';
 import { NamespacedCache, type Cache } from './kube/cache.ts';
 import type { KubeClients } from './kube/client.ts';
 import { Informer } from './kube/informer.ts';
-import { objectKey, type Json, type Node, type Pod } from './kube/json.ts';
+import type { Json, Node, Pod } from './kube/json.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { runnerPodSelector } from './resources/labels.ts';
 import { trimNode, trimPod, trimRun } from './trim.ts';
 import { group, nodePoolNames, pipelineRunNames, version } from './resources/names.ts';
 import type { NodePool, PipelineRun } from './resources/types.ts';
-import { controllingRunUid, podsByRunUid } from './reconcilers/pipelinerun.ts';
+import { controllingRunUid } from './resources/api.ts';
+import { podsByRunUid } from './reconcilers/pipelinerun.ts';
 import { activePool, activeRunsByPool, runsByPool } from './reconcilers/pool-queues.ts';
 
 export interface Caches {
@@ -105,11 +106,4 @@ export function cachesSynced(caches: Caches): boolean {
 
 export async function stopCaches(caches: Caches): Promise<void> {
   await Promise.all((Object.values(caches) as Cache<unknown>[]).map((c) => c.stop()));
-}
-
-/** The run that controls a runner pod, as a work-queue key. */
-export function ownerRunKey(pod: Pod): string | undefined {
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === pipelineRunNames.kind);
-  const ns = pod.metadata?.namespace;
-  return owner && ns ? objectKey({ metadata: { namespace: ns, name: owner.name } }) : undefined;
 }

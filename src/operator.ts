@@ -23,7 +23,7 @@ import { NodeReconciler } from './reconcilers/node.ts';
 import { NodePoolReconciler } from './reconcilers/nodepool.ts';
 import { PipelineRunReconciler } from './reconcilers/pipelinerun.ts';
 import { PoolQueues } from './reconcilers/pool-queues.ts';
-import { finalPhases } from './resources/pipelinerun/plan.ts';
+import { finalPhases } from './resources/api.ts';
 
 const OperatorBase = operatorFramework.default;
 

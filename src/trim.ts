@@ -3,15 +3,14 @@
 // spec, container details) would be most of the operator's memory. Pure; each function lists
 // what it keeps, so adding a reader of another field means adding it here.
 import type { Node, Pod } from './kube/json.ts';
-import { generationAnnotation, poolLabel } from './resources/labels.ts';
-import { finalPhases } from './resources/pipelinerun/plan.ts';
+import {
+  defined,
+  finalPhases,
+  generationAnnotation,
+  lastAppliedAnnotation as lastApplied,
+} from './resources/api.ts';
+import { poolLabel } from './resources/labels.ts';
 import type { PipelineRun } from './resources/types.ts';
-
-const lastApplied = 'kubectl.kubernetes.io/last-applied-configuration';
-
-function defined<T extends object>(value: T): T {
-  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as T;
-}
 
 /**
  * Unfinished runs are kept whole (minus kubectl's copy of the spec): the plan reads all of

@@ -14,7 +14,7 @@ import { group, nodePoolNames, version } from '../resources/names.ts';
 import { readRecord } from '../resources/nodepool/node-patch.ts';
 import { poolStatus } from '../resources/nodepool/status.ts';
 import { decidePoolStatusWrite } from '../resources/nodepool/write-policy.ts';
-import { parseTime } from '../resources/pipelinerun/time.ts';
+import { parseTime } from '../resources/api.ts';
 import type { NodePool, NodePoolStatus, PipelineRun } from '../resources/types.ts';
 import { activeRunsByPool, type PoolQueues } from './pool-queues.ts';
 

@@ -13,14 +13,8 @@ import { objectLogger, type Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 import { group, pipelineRunNames, version } from '../resources/names.ts';
 import { transitionEvents } from '../resources/pipelinerun/events.ts';
-import {
-  finalPhases,
-  planRun,
-  type PlanConfig,
-  type RunAction,
-  type RunInput,
-} from '../resources/pipelinerun/plan.ts';
-import { parseTime } from '../resources/pipelinerun/time.ts';
+import { planRun, type PlanConfig, type RunAction, type RunInput } from '../resources/pipelinerun/plan.ts';
+import { controllingRunUid, finalPhases, parseTime } from '../resources/api.ts';
 import { decideStatusWrite, statusMergePatch } from '../resources/pipelinerun/write-policy.ts';
 import type { NodePool, PipelineRun, PipelineRunStatus } from '../resources/types.ts';
 import { validatePipelineRun } from '../resources/validate.ts';
@@ -28,11 +22,6 @@ import type { PoolQueues } from './pool-queues.ts';
 
 /** Index of runner pods by the uid of the PipelineRun that controls them. */
 export const podsByRunUid = 'runUid';
-
-export function controllingRunUid(pod: Pod): string[] {
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === pipelineRunNames.kind);
-  return owner ? [owner.uid] : [];
-}
 
 export interface PipelineRunReconcilerDeps {
   clients: KubeClients;

@@ -1,5 +1,7 @@
-// Label and annotation keys Furrow puts on the objects it manages.
+// Label keys Furrow puts on the objects it manages, and which annotations it never copies.
+// Its annotation keys are in api.ts.
 import { createHash } from 'node:crypto';
+import { lastAppliedAnnotation } from './api.ts';
 import { group, poolLabel } from './names.ts';
 
 export { poolLabel };
@@ -12,8 +14,6 @@ export const managedByLabel = 'app.kubernetes.io/managed-by';
 export const managedByValue = 'furrow';
 /** Label selector of everything the operator's pod informer caches. */
 export const runnerPodSelector = `${managedByLabel}=${managedByValue},${runUidLabel}`;
-/** On runner pods: the PipelineRun generation the pod was built from. */
-export const generationAnnotation = `${group}/generation`;
 
 /**
  * A label value holds at most 63 characters. Longer values keep a readable prefix and end in
@@ -27,5 +27,5 @@ export function labelValue(value: string): string {
 
 /** Annotations kubectl and other tools keep for themselves: never copied onto runner pods. */
 export function isBookkeepingAnnotation(key: string): boolean {
-  return key === 'kubectl.kubernetes.io/last-applied-configuration' || key.startsWith(`${group}/`);
+  return key === lastAppliedAnnotation || key.startsWith(`${group}/`);
 }

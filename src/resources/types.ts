@@ -25,19 +25,15 @@ export type PipelineRunStatus = NonNullable<PipelineRunObject['status']>;
 export type PipelineRunPhase = NonNullable<PipelineRunStatus['phase']>;
 
 export type Step = PipelineRunSpec['steps'][number];
-export type OnError = NonNullable<Step['onError']>;
 /** A container beside the steps (spec.services[]). */
 export type Service = NonNullable<PipelineRunSpec['services']>[number];
-export type ContainerPort = NonNullable<Service['ports']>[number];
 export type GitSource = NonNullable<PipelineRunSpec['source']>['git'];
-export type Retries = NonNullable<PipelineRunSpec['retries']>;
 export type EnvVar = NonNullable<PipelineRunSpec['env']>[number];
 export type ResourceRequirements = NonNullable<PipelineRunSpec['resources']>;
 /** A resource quantity as the user wrote it: 2, "500m", "4Gi" (int-or-string, like core's). */
 export type Quantity = NonNullable<ResourceRequirements['limits']>[string];
 
 export type StepStatus = NonNullable<PipelineRunStatus['steps']>[number];
-export type StepState = StepStatus['state'];
 /** One entry of status.attempts: one runner pod. */
 export type AttemptStatus = NonNullable<PipelineRunStatus['attempts']>[number];
 
@@ -47,8 +43,4 @@ export interface NodePool extends Omit<NodePoolObject, 'metadata'> {
 export type NodePoolSpec = NodePoolObject['spec'];
 export type NodePoolStatus = NonNullable<NodePoolObject['status']>;
 export type Taint = NonNullable<NodePoolSpec['taints']>[number];
-export type TaintEffect = Taint['effect'];
-/** spec.runner: defaults and limits for the pool's runner pods. */
-export type RunnerDefaults = NonNullable<NodePoolSpec['runner']>;
 export type LabelSelector = NodePoolSpec['nodeSelector'];
-export type LabelSelectorRequirement = NonNullable<LabelSelector['matchExpressions']>[number];

@@ -3,7 +3,7 @@
 // run that reached a final phase never left it or finished twice.
 import type { TestContext } from 'node:test';
 import { group, pipelineRunNames, version } from '../../src/resources/names.ts';
-import { finalPhases } from '../../src/resources/pipelinerun/plan.ts';
+import { finalPhases } from '../../src/resources/api.ts';
 import type { PipelineRun, PipelineRunPhase } from '../../src/resources/types.ts';
 import { custom } from './kube.ts';
 import { ResilientWatch } from './watch.ts';

@@ -4,7 +4,7 @@ import type { Node } from '../../kube/json.ts';
 import { matchesSelector } from '../selectors.ts';
 import { readRecord } from './node-patch.ts';
 import type { NodePool } from '../types.ts';
-import { parseTime } from '../pipelinerun/time.ts';
+import { parseTime } from '../api.ts';
 
 export function olderFirst(a: NodePool, b: NodePool): number {
   const ta = parseTime(a.metadata.creationTimestamp) ?? 0;

@@ -7,7 +7,7 @@
 // namespace's own queue (FIFO by creation). A namespace that floods the queue therefore
 // interleaves with the others instead of going first, and a namespace already holding many
 // slots waits behind one holding none. Ties go to the older run.
-import type { Admission } from '../pipelinerun/admission.ts';
+import type { Admission } from '../api.ts';
 import type { NodePool } from '../types.ts';
 import { describeRequests, fits, neverFits, take, type Amounts, type NodeRoom } from './capacity.ts';
 

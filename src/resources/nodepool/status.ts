@@ -1,5 +1,5 @@
 // pool + its members + its queue → the pool's status. Pure.
-import { setCondition } from '../pipelinerun/conditions.ts';
+import { setCondition } from '../api.ts';
 import type { NodePool, NodePoolStatus } from '../types.ts';
 import type { PoolMembership } from './membership.ts';
 import type { QueueResult } from './queue.ts';

@@ -3,7 +3,7 @@
 // at most once a second; a change of nodes, readiness, conditions or generation goes out at once.
 // Pure.
 import { isDeepStrictEqual } from 'node:util';
-import type { WriteDecision } from '../pipelinerun/write-policy.ts';
+import type { WriteDecision } from '../api.ts';
 import type { NodePoolStatus } from '../types.ts';
 
 /** Count-only changes of a pool's status are written at most this often. */

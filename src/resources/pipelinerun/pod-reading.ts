@@ -4,7 +4,7 @@ import type { ContainerStatus, Pod } from '../../kube/json.ts';
 import { checkoutContainer } from '../runner-pod/constants.ts';
 import type { PipelineRun } from '../types.ts';
 import { parseWrapperReport, needsWrapper } from '../runner-pod/step-wrapper.ts';
-import { parseTime } from './time.ts';
+import { parseTime } from '../api.ts';
 
 export interface Failure {
   /** Counts against retries.limit unless the infrastructure caused it. */

@@ -3,7 +3,7 @@ import type { ContainerStatus, Pod } from '../../kube/json.ts';
 import { needsWrapper, parseWrapperReport } from '../runner-pod/step-wrapper.ts';
 import type { PipelineRun, StepStatus } from '../types.ts';
 import { containerStatuses } from './pod-reading.ts';
-import { formatTime, parseTime } from './time.ts';
+import { defined, formatTime, parseTime } from '../api.ts';
 
 const time = (text: string | undefined): string | undefined => {
   const ms = parseTime(text);
@@ -30,7 +30,7 @@ export function stepStatuses(
       // The kubelet's reason describes the container's exit, which the wrapper turns into 0
       // for onError: continue: it doesn't describe the step then.
       const kubeletReason = exitCode === terminated.exitCode ? terminated.reason : undefined;
-      return compact({
+      return defined<StepStatus>({
         name: step.name,
         state: failed ? 'failed' : 'succeeded',
         exitCode,
@@ -45,19 +45,24 @@ export function stepStatuses(
       });
     }
     if (state?.running && !ended) {
-      return compact({ name: step.name, state: 'running', startedAt: time(state.running.startedAt) });
+      return defined<StepStatus>({
+        name: step.name,
+        state: 'running',
+        startedAt: time(state.running.startedAt),
+      });
     }
     if (ended) return { name: step.name, state: 'skipped', reason: ended };
     const waiting = state?.waiting;
-    return compact({ name: step.name, state: 'waiting', reason: waiting?.reason, message: waiting?.message });
+    return defined<StepStatus>({
+      name: step.name,
+      state: 'waiting',
+      reason: waiting?.reason,
+      message: waiting?.message,
+    });
   });
 }
 
 /** The step to show in `kubectl get prun -o wide`: the running one, else the one that failed. */
 export function currentStep(steps: StepStatus[]): string | undefined {
   return (steps.find((s) => s.state === 'running') ?? steps.find((s) => s.state === 'failed'))?.name;
-}
-
-function compact(status: { [K in keyof StepStatus]: StepStatus[K] | undefined }): StepStatus {
-  return Object.fromEntries(Object.entries(status).filter(([, v]) => v !== undefined)) as StepStatus;
 }

@@ -2,6 +2,7 @@
 // state change; the API server and the benchmark's write budget (one pod and two status writes
 // for a run that goes straight through) ask for fewer. Pure.
 import { isDeepStrictEqual } from 'node:util';
+import type { WriteDecision } from '../api.ts';
 import type { PipelineRunStatus } from '../types.ts';
 
 /** Progress within a phase (a step finishing, a node assigned) is written at most this often. */
@@ -13,8 +14,6 @@ export const progressWriteIntervalMs = 5000;
  */
 export const queuePositionWriteIntervalMs = 30_000;
 export const queueFrontPositions = 10;
-
-export type WriteDecision = { write: true } | { write: false; retryAfterMs?: number };
 
 export function decideStatusWrite(
   old: PipelineRunStatus,

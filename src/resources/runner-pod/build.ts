@@ -7,11 +7,10 @@
 //   containers:     the last step
 // Init containers run one at a time and a failing one stops the pod, which is exactly the
 // step semantics; the pod requests the largest step's resources rather than their sum.
-import type { OwnerReference, Pod, Toleration } from '../../kube/json.ts';
-import { apiVersion } from '../names.ts';
+import type { Pod, Toleration } from '../../kube/json.ts';
+import { generationAnnotation, runOwnerReference } from '../api.ts';
 import {
   attemptLabel,
-  generationAnnotation,
   isBookkeepingAnnotation,
   labelValue,
   managedByLabel,
@@ -59,15 +58,6 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: Ru
   let deadline = Math.max(1, Math.ceil(remainingMs / 1000)) + deadlineBackstopSeconds;
   if (runner.activeDeadlineSeconds !== undefined) deadline = Math.min(deadline, runner.activeDeadlineSeconds);
 
-  const owner: OwnerReference = {
-    apiVersion,
-    kind: 'PipelineRun',
-    name: runName,
-    uid: run.metadata.uid ?? '',
-    controller: true,
-    blockOwnerDeletion: true,
-  };
-
   const tolerations: Toleration[] = poolTaints(pool).map((t) => ({
     key: t.key,
     operator: 'Equal',
@@ -98,7 +88,7 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: Ru
         [generationAnnotation]: String(run.metadata.generation ?? 0),
         'kubectl.kubernetes.io/default-container': spec.steps[0]?.name ?? last.name,
       },
-      ownerReferences: [owner],
+      ownerReferences: [runOwnerReference(run)],
     },
     spec: {
       restartPolicy: 'Never',

@@ -1,4 +1,4 @@
-// The CRD files `make crds` writes, rendered from the schema.
+// The CRD files `make crds` (scripts/generate/crds.ts) writes, rendered from the schema.
 import { dump } from 'js-yaml';
 import { group, nodePoolNames, pipelineRunNames } from '../names.ts';
 import { customResourceDefinition, type KindDefinition } from './crd.ts';
@@ -11,6 +11,11 @@ export const kinds: KindDefinition[] = [
 ];
 
 export const crdDirectory = 'crds';
+/**
+ * Where the CRD files are committed: crds/ for kubectl users, and the chart's own copy, which
+ * Helm installs (docs/adr/0007-helm-crds.md). Both are generated, byte for byte the same.
+ */
+export const crdDirectories = [crdDirectory, 'helm/furrow/crds'] as const;
 
 export interface RenderedFile {
   /** Relative to the repository root. */

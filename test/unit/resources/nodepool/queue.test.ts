@@ -7,7 +7,7 @@ import {
   type QueueInput,
   type RunState,
 } from '../../../../src/resources/nodepool/queue.ts';
-import type { Admission } from '../../../../src/resources/pipelinerun/admission.ts';
+import type { Admission } from '../../../../src/resources/api.ts';
 import type { NodePool } from '../../../../src/resources/types.ts';
 import { at, makePool } from '../../../support/builders.ts';
 

@@ -7,8 +7,8 @@ import {
   queueFrontPositions,
   queuePositionWriteIntervalMs,
   statusMergePatch,
-  type WriteDecision,
 } from '../../../../src/resources/pipelinerun/write-policy.ts';
+import type { WriteDecision } from '../../../../src/resources/api.ts';
 import type { PipelineRunStatus } from '../../../../src/resources/types.ts';
 
 const cond = (type: string, status: 'True' | 'False' | 'Unknown', reason: string) => ({

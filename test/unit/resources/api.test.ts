@@ -1,9 +1,19 @@
-// metav1.Condition bookkeeping and status timestamps.
+// The API's vocabulary: metav1.Condition bookkeeping, status timestamps, which run owns a pod,
+// dropping undefined fields.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { getCondition, setCondition } from '../../../../src/resources/pipelinerun/conditions.ts';
-import { formatTime, parseTime } from '../../../../src/resources/pipelinerun/time.ts';
-import { at, iso } from '../../../support/builders.ts';
+import type { Pod } from '../../../src/kube/json.ts';
+import {
+  controllingRunUid,
+  defined,
+  formatTime,
+  getCondition,
+  ownerRunKey,
+  parseTime,
+  runOwnerReference,
+  setCondition,
+} from '../../../src/resources/api.ts';
+import { at, iso, makeRun } from '../../support/builders.ts';
 
 test('setCondition: lastTransitionTime moves only when the status does', () => {
   const first = setCondition(
@@ -72,4 +82,29 @@ test('times are whole seconds in RFC 3339, and read back', () => {
   assert.equal(parseTime(undefined), undefined);
   assert.equal(parseTime('yesterday'), undefined);
   assert.equal(formatTime(parseTime(iso(42)) ?? 0), iso(42));
+});
+
+test('which run owns a pod: only a controlling PipelineRun owner counts', () => {
+  const reference = runOwnerReference(makeRun({ name: 'app', namespace: 'ci', uid: 'u-1' }));
+  const owned: Pod = { metadata: { namespace: 'ci', ownerReferences: [reference] } };
+  assert.deepEqual(controllingRunUid(owned), ['u-1']);
+  assert.equal(ownerRunKey(owned), 'ci/app');
+  for (const ownerReferences of [
+    [],
+    [{ ...reference, controller: false }],
+    [{ ...reference, kind: 'Job' }],
+  ]) {
+    const pod: Pod = { metadata: { namespace: 'ci', ownerReferences } };
+    assert.deepEqual(controllingRunUid(pod), [], JSON.stringify(ownerReferences));
+    assert.equal(ownerRunKey(pod), undefined, JSON.stringify(ownerReferences));
+  }
+});
+
+test('defined drops undefined fields only', () => {
+  assert.deepEqual(defined({ a: undefined, b: null, c: 0, d: '', e: false }), {
+    b: null,
+    c: 0,
+    d: '',
+    e: false,
+  });
 });

@@ -3,8 +3,15 @@
 // test: a pod that stayed Pending past its pool's pendingTimeout without being stuck).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planRun } from '../../../../src/resources/pipelinerun/plan.ts';
-import { at, makePod, makePool, makeRun, planConfig as config, waiting } from '../../../support/builders.ts';
+import { planRun } from '../../../../../src/resources/pipelinerun/plan.ts';
+import {
+  at,
+  makePod,
+  makePool,
+  makeRun,
+  planConfig as config,
+  waiting,
+} from '../../../../support/builders.ts';
 
 test('a pod scheduled but still starting past the pending timeout (not stuck): no immediate requeue', () => {
   const run = makeRun({ created: 0 });

@@ -3,8 +3,8 @@
 // the run doesn't control. The e2e side is test/e2e/foreign-objects.test.ts.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planRun, type RunInput } from '../../../../src/resources/pipelinerun/plan.ts';
-import type { PipelineRunStatus } from '../../../../src/resources/types.ts';
+import { planRun, type RunInput } from '../../../../../src/resources/pipelinerun/plan.ts';
+import type { PipelineRunStatus } from '../../../../../src/resources/types.ts';
 import {
   at,
   iso,
@@ -14,7 +14,7 @@ import {
   planConfig as config,
   running,
   terminated,
-} from '../../../support/builders.ts';
+} from '../../../../support/builders.ts';
 
 const base = (input: Pick<RunInput, 'run' | 'pods' | 'now'> & Partial<RunInput>): RunInput => ({
   pool: makePool(),

@@ -2,24 +2,18 @@
 // pod the API server refuses.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { planRun, type PlanConfig, type RunInput } from '../../../../src/resources/pipelinerun/plan.ts';
+import { planRun, type RunInput } from '../../../../../src/resources/pipelinerun/plan.ts';
 import {
   at,
-  gitImage,
   iso,
   makePod,
   makePool,
   makeRun,
+  planConfig as config,
   terminated,
   withStatus,
-} from '../../../support/builders.ts';
+} from '../../../../support/builders.ts';
 
-const config: PlanConfig = {
-  defaultTtlSeconds: undefined,
-  defaultPendingTimeoutMs: 300_000,
-  maxInfrastructureRetries: 2,
-  gitImage,
-};
 const pool = makePool();
 const input = (o: Partial<RunInput> & Pick<RunInput, 'run' | 'now'>): RunInput => ({
   pool,

@@ -1,0 +1,33 @@
+// The attempt's pod hasn't started: Pending, with why; failed once stuck past the pending
+// timeout.
+import { createdAt, hasStarted, stuckReason } from '../../pod-reading.ts';
+import { failStuck, pendingTimeoutMs, pendingWriteDelayMs } from '../outcomes.ts';
+import { pendingStatus } from '../status.ts';
+import type { Policy, RunPlan } from '../types.ts';
+
+export const podPending: Policy = (ctx) => {
+  const pod = ctx.pod;
+  if (!pod || hasStarted(pod)) return undefined;
+  const since = createdAt(pod) ?? ctx.now;
+  const timeout = pendingTimeoutMs(ctx);
+  const stuck = stuckReason(pod);
+  if (stuck && ctx.now >= since + timeout) return failStuck(ctx, pod, stuck);
+  const waiting = [
+    ...(pod.status?.initContainerStatuses ?? []),
+    ...(pod.status?.containerStatuses ?? []),
+  ].find((s) => s.state?.waiting?.reason)?.state?.waiting;
+  const reason =
+    stuck?.reason ?? (pod.spec?.nodeName ? (waiting?.reason ?? 'ContainerCreating') : 'Scheduling');
+  const message =
+    stuck?.message ??
+    `pod ${ctx.podName} is ${pod.spec?.nodeName ? `starting on ${pod.spec.nodeName}` : 'waiting for a node'}`;
+  const status = pendingStatus(ctx, ctx.startedAt ?? since, reason, message, pod);
+  // Wake up at the pending deadline. Past it, only a change of the pod (it starts, or becomes
+  // visibly stuck) can change this verdict, and that change is an event: no timer, never a
+  // delay of 0 (plan/requeue.test.ts, "a pod scheduled but still starting past the pending
+  // timeout").
+  const plan: RunPlan = { status, actions: [] };
+  if (ctx.now < since + timeout) plan.requeueAfterMs = since + timeout - ctx.now;
+  if (ctx.attempt === 1 && !stuck) plan.writeNotBefore = since + pendingWriteDelayMs;
+  return plan;
+};
