@@ -1,19 +1,18 @@
-// The operator's caches: what it watches, with which selectors and indexes. Every other part
-// reads Kubernetes state from here.
+// The operator's caches: what it watches, with which selectors and trimming. Every other part
+// reads Kubernetes state from here; each controller's setup (src/controllers/) adds the indexes
+// it reads and the handlers of the notifications it cares about.
 import type * as k8s from '@kubernetes/client-node';
 import type { BackoffPolicy } from './kube/backoff.ts';
 import { NamespacedCache, type Cache } from './kube/cache.ts';
 import type { KubeClients } from './kube/client.ts';
 import { Informer } from './kube/informer.ts';
-import { objectKey, type Json, type Node, type Pod } from './kube/json.ts';
+import type { Json, Node, Pod } from './kube/json.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { runnerPodSelector } from './resources/labels.ts';
 import { trimNode, trimPod, trimRun } from './trim.ts';
 import { group, nodePoolNames, pipelineRunNames, version } from './resources/names.ts';
 import type { NodePool, PipelineRun } from './resources/types.ts';
-import { controllingRunUid, podsByRunUid } from './reconcilers/pipelinerun.ts';
-import { activePool, activeRunsByPool, runsByPool } from './reconcilers/pool-queues.ts';
 
 export interface Caches {
   runs: Cache<PipelineRun>;
@@ -49,8 +48,6 @@ export function createCaches(
     path: crdPath(pipelineRunNames.plural),
     trim: trimRun,
   });
-  runs.addIndex(runsByPool, (run) => [run.spec.pool]);
-  runs.addIndex(activeRunsByPool, activePool);
 
   const pods = new NamespacedCache<Pod>(kc, watchedNamespaces, {
     ...common,
@@ -59,7 +56,6 @@ export function createCaches(
     labelSelector: runnerPodSelector,
     trim: trimPod,
   });
-  pods.addIndex(podsByRunUid, controllingRunUid);
 
   const pools = new Informer<NodePool>(kc, {
     ...common,
@@ -105,11 +101,4 @@ export function cachesSynced(caches: Caches): boolean {
 
 export async function stopCaches(caches: Caches): Promise<void> {
   await Promise.all((Object.values(caches) as Cache<unknown>[]).map((c) => c.stop()));
-}
-
-/** The run that controls a runner pod, as a work-queue key. */
-export function ownerRunKey(pod: Pod): string | undefined {
-  const owner = pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === pipelineRunNames.kind);
-  const ns = pod.metadata?.namespace;
-  return owner && ns ? objectKey({ metadata: { namespace: ns, name: owner.name } }) : undefined;
 }

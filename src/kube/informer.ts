@@ -83,9 +83,15 @@ export class Informer<T extends KubeObject> {
     this.handlers.push(handlers);
   }
 
-  /** Maintains a secondary index: `keyFn` gives the index values an object is found under. */
+  /**
+   * Maintains a secondary index: `keyFn` gives the index values an object is found under.
+   * Several controllers may declare the same index (same name, same function): it is kept once.
+   */
   addIndex(name: string, keyFn: (obj: T) => string[]): void {
     if (this.running) throw new Error(`index ${name} must be added before the ${this.kind} informer starts`);
+    const existing = this.indexes.get(name);
+    if (existing?.keyFn === keyFn) return;
+    if (existing) throw new Error(`index ${name} on the ${this.kind} informer declared with two functions`);
     this.indexes.set(name, { keyFn, byValue: new Map(), valuesOf: new Map() });
   }
 
