@@ -5,7 +5,7 @@ import operatorFramework from '@dot-i/k8s-operator';
 import { KubeClients, loadKubeConfig, type PooledKubeConfig } from './kube/client.ts';
 import { Controller } from './kube/controller.ts';
 import { EventRecorder } from './kube/k8s-events.ts';
-import { LeaderElector } from './kube/leader-election.ts';
+import { LeaderElector, leaseApi } from './kube/leader-election.ts';
 import type { Options } from './config/options.ts';
 import {
   cachesSynced,
@@ -162,7 +162,7 @@ export class FurrowOperator extends OperatorBase {
     }
     clients.fence('this replica is not the leader');
     this.elector = new LeaderElector(
-      new KubeClients(kc, metrics, clientOptions).coordination,
+      leaseApi(new KubeClients(kc, metrics, clientOptions).coordination),
       {
         name: options.leaseName,
         namespace: options.leaseNamespace,
