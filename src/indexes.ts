@@ -1,4 +1,4 @@
-// The caches' secondary indexes and the keys events map to: pure functions of one object, so
+// The caches' secondary indexes and the keys notifications map to: pure functions of one object, so
 // the cache layer, admission and the controllers' setup can share them without importing each
 // other. (The lead may fold controllingRunUid into the shared API vocabulary in src/resources.)
 import { objectKey, type Pod } from './kube/json.ts';

@@ -99,7 +99,7 @@ export class FurrowOperator extends OperatorBase {
     const clients = new KubeClients(kc, metrics, clientOptions);
     this.clients = clients;
     const cacheClients = new KubeClients(kc, metrics, clientOptions);
-    // After an outage, keys may sit in long error backoffs and events may have been missed:
+    // After an outage, keys may sit in long error backoffs and notifications may have been missed:
     // once a cache is back, look at everything again (at most once a second).
     let recovering: NodeJS.Timeout | undefined;
     const onRecovered = () => {
@@ -196,7 +196,7 @@ export class FurrowOperator extends OperatorBase {
 
   /**
    * Requeues every unfinished run (all runs, pools and nodes when `everything`): a safety net
-   * for anything an event didn't cover, and the first look of a new leader.
+   * for anything a notification didn't cover, and the first look of a new leader.
    */
   private resync(everything = false): void {
     const { entries } = this.controllers;

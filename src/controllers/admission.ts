@@ -5,8 +5,8 @@ import type { Caches } from '../informers.ts';
 import { activePool, activeRunsByPool, controllingRunUid, ownerRunKey, podsByRunUid } from '../indexes.ts';
 import type { Pod } from '../kube/json.ts';
 import { poolLabel } from '../resources/labels.ts';
-import type { NodePool, PipelineRun } from '../resources/types.ts';
-import { poolShapeChanges } from './setup.ts';
+import type { PipelineRun } from '../resources/types.ts';
+import { onPoolShapeChange } from './setup.ts';
 
 export function setupAdmission(caches: Caches, scoped: boolean): PoolAdmission {
   caches.runs.addIndex(activeRunsByPool, activePool);
@@ -32,18 +32,10 @@ export function setupAdmission(caches: Caches, scoped: boolean): PoolAdmission {
     delete: (p) => onPod(p, false),
   });
 
-  const poolChanged = poolShapeChanges();
   const all = () => {
     admission.invalidateAll();
   };
-  const onPool = (pool: NodePool, gone: boolean) => {
-    if (poolChanged(pool, gone)) all();
-  };
-  caches.pools.on({
-    add: (p) => onPool(p, false),
-    update: (p) => onPool(p, false),
-    delete: (p) => onPool(p, true),
-  });
+  onPoolShapeChange(caches.pools, all);
   caches.nodes.on({ add: all, update: all, delete: all });
   caches.namespaces.on({ add: all, update: all, delete: all });
   return admission;

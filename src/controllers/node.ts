@@ -3,8 +3,7 @@
 import type { Node } from '../kube/json.ts';
 import { NodeReconciler } from '../reconcilers/node.ts';
 import { nodeWriter } from '../reconcilers/writers.ts';
-import type { NodePool } from '../resources/types.ts';
-import { poolShapeChanges, type ControllerEntry, type SetupContext } from './setup.ts';
+import { onPoolShapeChange, type ControllerEntry, type SetupContext } from './setup.ts';
 
 export function setupNodeController(ctx: SetupContext): ControllerEntry {
   const { caches } = ctx;
@@ -24,15 +23,7 @@ export function setupNodeController(ctx: SetupContext): ControllerEntry {
   };
   caches.nodes.on({ add: onNode, update: onNode, delete: onNode });
 
-  const poolChanged = poolShapeChanges();
-  const onPool = (pool: NodePool, gone: boolean) => {
-    if (poolChanged(pool, gone)) all();
-  };
-  caches.pools.on({
-    add: (p) => onPool(p, false),
-    update: (p) => onPool(p, false),
-    delete: (p) => onPool(p, true),
-  });
+  onPoolShapeChange(caches.pools, all);
 
   return {
     name: 'node',

@@ -5,8 +5,8 @@ import { controllingRunUid, ownerRunKey, podsByRunUid, runsByPool } from '../ind
 import { PipelineRunReconciler } from '../reconcilers/pipelinerun.ts';
 import { pipelineRunWriter } from '../reconcilers/writers.ts';
 import { finalPhases } from '../resources/pipelinerun/plan.ts';
-import type { NodePool, PipelineRun } from '../resources/types.ts';
-import { poolShapeChanges, type ControllerEntry, type SetupContext } from './setup.ts';
+import type { PipelineRun } from '../resources/types.ts';
+import { onPoolShapeChange, type ControllerEntry, type SetupContext } from './setup.ts';
 
 export function setupPipelineRunController(ctx: SetupContext): ControllerEntry {
   const { caches, options, metrics } = ctx;
@@ -41,16 +41,9 @@ export function setupPipelineRunController(ctx: SetupContext): ControllerEntry {
   };
   caches.pods.on({ add: onPod, update: onPod, delete: onPod });
 
-  const poolChanged = poolShapeChanges();
-  const onPool = (pool: NodePool, gone: boolean) => {
-    if (!poolChanged(pool, gone)) return;
+  onPoolShapeChange(caches.pools, (pool) => {
     for (const run of caches.runs.byIndex(runsByPool, pool.metadata.name ?? ''))
       controller.enqueue(objectKey(run));
-  };
-  caches.pools.on({
-    add: (p) => onPool(p, false),
-    update: (p) => onPool(p, false),
-    delete: (p) => onPool(p, true),
   });
 
   metrics.runPhaseCounts = () => {

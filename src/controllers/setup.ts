@@ -6,6 +6,7 @@
 import type { PoolAdmission } from '../admission/pool-admission.ts';
 import type { Options } from '../config/options.ts';
 import type { Caches } from '../informers.ts';
+import type { Cache } from '../kube/cache.ts';
 import type { KubeClients } from '../kube/client.ts';
 import type { Controller, Reconcile } from '../kube/controller.ts';
 import type { EventRecorder } from '../kube/k8s-events.ts';
@@ -69,21 +70,26 @@ export class ControllerList implements Enqueuer {
 }
 
 /**
- * A filter of NodePool notifications that passes a pool's creation, its deletion, and changes
- * of its spec (generation) or deletionTimestamp, but not its status writes: a pool's status
- * changes with every run it starts or finishes, and reacting to those would requeue every run
- * and node of the pool at each one. Each watcher keeps its own filter.
+ * Calls `handler` on a pool's creation, its deletion, and changes of its spec (generation) or
+ * deletionTimestamp, but not on its status writes: a pool's status changes with every run it
+ * starts or finishes, and reacting to those would requeue every run and node of the pool at
+ * each one. Each caller keeps its own record of the shapes seen.
  */
-export function poolShapeChanges(): (pool: NodePool, gone: boolean) => boolean {
+export function onPoolShapeChange(pools: Cache<NodePool>, handler: (pool: NodePool) => void): void {
   const seen = new Map<string, string>();
-  return (pool, gone) => {
+  const notify = (pool: NodePool, gone: boolean) => {
     const name = pool.metadata.name ?? '';
     const shape = gone
       ? 'deleted'
       : `${pool.metadata.generation ?? 0}/${pool.metadata.deletionTimestamp ?? ''}`;
-    if (seen.get(name) === shape) return false;
+    if (seen.get(name) === shape) return;
     if (gone) seen.delete(name);
     else seen.set(name, shape);
-    return true;
+    handler(pool);
   };
+  pools.on({
+    add: (p) => notify(p, false),
+    update: (p) => notify(p, false),
+    delete: (p) => notify(p, true),
+  });
 }

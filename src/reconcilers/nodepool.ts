@@ -62,7 +62,7 @@ export class NodePoolReconciler {
         finalizers: [...(pool.metadata.finalizers ?? []), cleanupFinalizer],
         resourceVersion: pool.metadata.resourceVersion,
       });
-      return undefined; // the update event brings us back
+      return undefined; // the update notification brings us back
     }
 
     const now = this.clock();

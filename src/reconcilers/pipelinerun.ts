@@ -84,10 +84,10 @@ export class PipelineRunReconciler {
     // Taking the slot now, before the first await, keeps concurrent reconciles of other runs
     // from admitting past the pool's limit while this pod is on its way.
     if (plan.actions.some((a) => a.type === 'createPod')) this.deps.admission.reserve(run);
-    // A pod is created before the status that records it is written: until then the pod is the
-    // record (a restarted operator finds it). Deletions wait for the status that explains them:
-    // deleted first, a crash before the write erased the only evidence that the attempt ran or
-    // ended, and the next leader started the run over with a second pod of the same name.
+    // Rule: the cluster always holds evidence of an attempt. A pod is created before the status
+    // that records it (until then the pod is the record); a pod is deleted only after the status
+    // that explains it, so a crash in between can't make the next leader start the attempt
+    // again. Test: test/unit/reconcilers/pipelinerun-order.test.ts.
     for (const action of plan.actions.filter((a) => a.type === 'createPod')) {
       const outcome = await this.act(run, action, log);
       if (outcome === 'gone') return undefined;

@@ -34,7 +34,7 @@ export interface PipelineRunWriter {
 }
 
 export interface NodePoolWriter {
-  /** Merge patch of the pool's metadata; gone or conflicting is left to the next event. */
+  /** Merge patch of the pool's metadata; gone or conflicting is left to the next notification. */
   patchMetadata(
     name: string,
     metadata: { finalizers: string[]; resourceVersion: string | undefined },
@@ -143,7 +143,7 @@ export function nodePoolWriter(clients: Pick<KubeClients, 'custom'>): NodePoolWr
       try {
         await custom.patchClusterCustomObject({ ...poolPath, name, body: { metadata } }, mergePatch);
       } catch (err) {
-        if (isNotFound(err) || isConflict(err)) return; // the next event brings the newer version
+        if (isNotFound(err) || isConflict(err)) return; // the next notification brings the newer version
         throw new Error(`patching NodePool ${name}: ${describeError(err)}`, { cause: err });
       }
     },

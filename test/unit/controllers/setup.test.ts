@@ -10,13 +10,17 @@ import { setupPipelineRunController } from '../../../src/controllers/pipelinerun
 import { ControllerList, type SetupContext } from '../../../src/controllers/setup.ts';
 import { setupNodePoolController } from '../../../src/controllers/nodepool.ts';
 import { parseOptions } from '../../../src/config/options.ts';
-import { KubeClients, PooledKubeConfig } from '../../../src/kube/client.ts';
+import { KubeClients } from '../../../src/kube/client.ts';
 import { Controller } from '../../../src/kube/controller.ts';
 import { EventRecorder } from '../../../src/kube/k8s-events.ts';
+import { kubeConfigFor } from '../../support/local-kubeconfig.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { makeNode, makePod, makePool, makeRun } from '../../support/builders.ts';
 import { world } from '../../support/world.ts';
+
+/** Every key of the world below: what a pool's new spec, or a full resync, wakes. */
+const everything = ['node n1', 'node n2', 'nodepool peasant', 'pipelinerun ci/app', 'pipelinerun ci/done'];
 
 function wired() {
   const finished = makeRun({ name: 'done', status: { phase: 'Succeeded' } });
@@ -25,13 +29,7 @@ function wired() {
     nodes: [makeNode('n1'), makeNode('n2')],
     runs: [makeRun({ name: 'app' }), finished],
   });
-  const kc = new PooledKubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: 'https://127.0.0.1:1' }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = kubeConfigFor('https://127.0.0.1:1');
   const metrics = new Metrics();
   const clients = new KubeClients(kc, metrics, { qps: 1, burst: 1, timeoutMs: 1000 });
   const keys: string[] = [];
@@ -97,21 +95,9 @@ test('a pool’s status write wakes only the pool; a new spec wakes its runs and
   caches.pools.set({ ...pool, status: { nodes: 3 } });
   assert.deepEqual(take(), ['nodepool peasant']);
   caches.pools.set(makePool({ generation: 2 }));
-  assert.deepEqual(take(), [
-    'node n1',
-    'node n2',
-    'nodepool peasant',
-    'pipelinerun ci/app',
-    'pipelinerun ci/done',
-  ]);
+  assert.deepEqual(take(), everything);
   caches.pools.remove(pool);
-  assert.deepEqual(take(), [
-    'node n1',
-    'node n2',
-    'nodepool peasant',
-    'pipelinerun ci/app',
-    'pipelinerun ci/done',
-  ]);
+  assert.deepEqual(take(), everything);
 });
 
 test('a node wakes itself and every pool; a namespace every pool', () => {
@@ -127,11 +113,5 @@ test('a resync looks at unfinished runs and pools; everything adds finished runs
   for (const e of list.entries) e.resync(false);
   assert.deepEqual(take(), ['nodepool peasant', 'pipelinerun ci/app']);
   for (const e of list.entries) e.resync(true);
-  assert.deepEqual(take(), [
-    'node n1',
-    'node n2',
-    'nodepool peasant',
-    'pipelinerun ci/app',
-    'pipelinerun ci/done',
-  ]);
+  assert.deepEqual(take(), everything);
 });

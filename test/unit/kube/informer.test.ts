@@ -10,6 +10,7 @@ import { ApiException } from '@kubernetes/client-node';
 import { PooledKubeConfig } from '../../../src/kube/client.ts';
 import { Informer } from '../../../src/kube/informer.ts';
 import type { Pod } from '../../../src/kube/json.ts';
+import { kubeConfigFor } from '../../support/local-kubeconfig.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';
 
@@ -37,19 +38,7 @@ async function apiServer(
     server.close();
   });
   const address = server.address();
-  const kc = new PooledKubeConfig();
-  kc.loadFromOptions({
-    clusters: [
-      {
-        name: 'c',
-        server: `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`,
-        skipTLSVerify: true,
-      },
-    ],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = kubeConfigFor(`http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`);
   return { kc, watches };
 }
 

@@ -3,11 +3,15 @@
 // (on our clock); a leader that can't renew for renewDeadline stops leading, and a renew
 // request that hangs is aborted in time for that (before the lease could expire for others).
 import assert from 'node:assert/strict';
+import { createServer } from 'node:http';
 import { test } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
-import { LeaderElector, type LeaseApi } from '../../../src/kube/leader-election.ts';
+import { KubeClients } from '../../../src/kube/client.ts';
+import { LeaderElector, leaseApi, type LeaseApi } from '../../../src/kube/leader-election.ts';
+import { Metrics } from '../../../src/observability/metrics.ts';
 import { silentLogger } from '../../../src/observability/logger.ts';
 import { FakeClock } from '../../support/fake-clock.ts';
+import { kubeConfigFor } from '../../support/local-kubeconfig.ts';
 
 const config = {
   name: 'furrow',
@@ -183,10 +187,6 @@ test('on stop, the leader releases the lease so a standby need not wait for it t
 });
 
 test('through client-node, a Lease request is aborted by its signal (no 30 s client timeout)', async (t) => {
-  const { createServer } = await import('node:http');
-  const { PooledKubeConfig, KubeClients } = await import('../../../src/kube/client.ts');
-  const { Metrics } = await import('../../../src/observability/metrics.ts');
-  const { leaseApi } = await import('../../../src/kube/leader-election.ts');
   let received = 0;
   const server = createServer(() => received++); // never answers
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -196,13 +196,7 @@ test('through client-node, a Lease request is aborted by its signal (no 30 s cli
   });
   const address = server.address();
   const port = typeof address === 'object' && address ? address.port : 0;
-  const kc = new PooledKubeConfig();
-  kc.loadFromOptions({
-    clusters: [{ name: 'c', server: `http://127.0.0.1:${port}`, skipTLSVerify: true }],
-    users: [{ name: 'u' }],
-    contexts: [{ name: 'x', cluster: 'c', user: 'u' }],
-    currentContext: 'x',
-  });
+  const kc = kubeConfigFor(`http://127.0.0.1:${port}`);
   const clients = new KubeClients(kc, new Metrics(), { qps: 100, burst: 100, timeoutMs: 30_000 });
   const started = Date.now();
   await assert.rejects(leaseApi(clients.coordination).read('furrow', 'default', AbortSignal.timeout(200)), {

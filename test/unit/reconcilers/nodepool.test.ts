@@ -50,6 +50,18 @@ function harness(pool: NodePool, o: { nodes?: Node[]; runs?: PipelineRun[]; now?
   };
 }
 
+/** A member whose record says Furrow labelled it for the pool. */
+function recordedMember(name: string): Node {
+  const node = member(name);
+  const change = nodePatch(node, makePool());
+  assert.ok(change);
+  node.metadata = {
+    ...node.metadata,
+    annotations: change.patch.metadata.annotations as Record<string, string>,
+  };
+  return node;
+}
+
 const withFinalizer = (o: Parameters<typeof makePool>[0] = {}): NodePool => {
   const pool = makePool(o);
   pool.metadata.finalizers = [cleanupFinalizer];
@@ -95,13 +107,7 @@ test('runs whose status doesn’t show the queue’s verdict are reconciled', as
 
 test('a deleted pool waits for its nodes to be cleaned, then drops its finalizer', async () => {
   const pool = withFinalizer({ deleting: 0 });
-  const labelled = member('n1');
-  const change = nodePatch(labelled, makePool());
-  assert.ok(change);
-  labelled.metadata = {
-    ...labelled.metadata,
-    annotations: change.patch.metadata.annotations as Record<string, string>,
-  };
+  const labelled = recordedMember('n1');
   const h = harness(pool, { nodes: [labelled] });
   assert.deepEqual(await h.reconcile(), { requeueAfterMs: 1000 });
   assert.deepEqual(h.enqueued, ['node n1']);
@@ -115,13 +121,7 @@ test('a deleted pool waits for its nodes to be cleaned, then drops its finalizer
 
 test('a node that can’t be cleaned stops blocking a deleted pool after the deadline', async () => {
   const pool = withFinalizer({ deleting: 0 });
-  const labelled = member('n1');
-  const change = nodePatch(labelled, makePool());
-  assert.ok(change);
-  labelled.metadata = {
-    ...labelled.metadata,
-    annotations: change.patch.metadata.annotations as Record<string, string>,
-  };
+  const labelled = recordedMember('n1');
   const h = harness(pool, { nodes: [labelled] });
   h.tick(cleanupDeadlineMs / 1000);
   assert.equal(await h.reconcile(), undefined);
