@@ -1,5 +1,6 @@
 // In-memory fakes of the reconcilers' writer interfaces (src/reconcilers/writers.ts): each
 // call is recorded as a line, and what the fake API server answers can be set per method.
+// And a PipelineRun reconciler wired to one.
 import type { Pod } from '../../src/kube/json.ts';
 import type {
   NodePoolWriter,
@@ -9,6 +10,12 @@ import type {
   StatusWrite,
 } from '../../src/reconcilers/writers.ts';
 import type { PipelineRun } from '../../src/resources/types.ts';
+import { controllingRunUid, podsByRunUid } from '../../src/indexes.ts';
+import { Metrics } from '../../src/observability/metrics.ts';
+import { silentLogger } from '../../src/observability/logger.ts';
+import { PipelineRunReconciler, type PipelineRunReconcilerDeps } from '../../src/reconcilers/pipelinerun.ts';
+import { makePool, planConfig } from './builders.ts';
+import { MemoryCache } from './memory-cache.ts';
 
 export class FakePipelineRunWriter implements PipelineRunWriter {
   readonly calls: string[] = [];
@@ -68,4 +75,34 @@ export class FakeNodeWriter implements NodeWriter {
     this.patches.push({ name, patch });
     return Promise.resolve(this.result);
   }
+}
+
+/** A PipelineRun reconciler over in-memory caches (the pods cache indexed), admitting every run. */
+export function pipelineRunReconciler(o: {
+  writer: PipelineRunWriter;
+  runs?: PipelineRun[];
+  pods?: Pod[];
+  now: number;
+  admission?: Partial<PipelineRunReconcilerDeps['admission']>;
+  recorder?: PipelineRunReconcilerDeps['recorder'];
+}): { reconcile: (key: string) => ReturnType<PipelineRunReconciler['reconcile']> } {
+  const pods = new MemoryCache(o.pods);
+  pods.addIndex(podsByRunUid, controllingRunUid);
+  const reconciler = new PipelineRunReconciler({
+    writer: o.writer,
+    runs: new MemoryCache(o.runs),
+    pods,
+    pools: new MemoryCache([makePool()]),
+    admission: {
+      admission: () => ({ state: 'admitted' }),
+      reserve: () => undefined,
+      release: () => undefined,
+      ...o.admission,
+    },
+    recorder: o.recorder ?? { record: () => undefined },
+    config: planConfig,
+    metrics: new Metrics(),
+    clock: () => o.now,
+  });
+  return { reconcile: (key) => reconciler.reconcile(key, { log: silentLogger(), retries: 0 }) };
 }

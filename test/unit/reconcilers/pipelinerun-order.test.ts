@@ -6,14 +6,9 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Pod } from '../../../src/kube/json.ts';
-import { Metrics } from '../../../src/observability/metrics.ts';
-import { silentLogger } from '../../../src/observability/logger.ts';
-import { PipelineRunReconciler } from '../../../src/reconcilers/pipelinerun.ts';
-import { controllingRunUid, podsByRunUid } from '../../../src/indexes.ts';
-import type { NodePool, PipelineRun } from '../../../src/resources/types.ts';
-import { at, iso, makePod, makePool, makeRun, planConfig, running } from '../../support/builders.ts';
-import { FakePipelineRunWriter } from '../../support/fake-writers.ts';
-import { MemoryCache } from '../../support/memory-cache.ts';
+import type { PipelineRun } from '../../../src/resources/types.ts';
+import { at, iso, makePod, makeRun, running } from '../../support/builders.ts';
+import { FakePipelineRunWriter, pipelineRunReconciler } from '../../support/fake-writers.ts';
 
 interface Harness {
   calls: string[];
@@ -26,28 +21,9 @@ function harness(run: PipelineRun, pods: Pod[], failStatusWrite: boolean): Harne
     writer.statusResult = () => {
       throw new Error('the API server went away');
     };
-  const podCache = new MemoryCache(pods);
-  podCache.addIndex(podsByRunUid, controllingRunUid);
-  const reconciler = new PipelineRunReconciler({
-    writer,
-    runs: new MemoryCache([run]),
-    pods: podCache,
-    pools: new MemoryCache<NodePool>([makePool()]),
-    admission: {
-      admission: () => ({ state: 'admitted' }),
-      reserve: () => undefined,
-      release: () => undefined,
-    },
-    recorder: { record: () => undefined },
-    config: planConfig,
-    metrics: new Metrics(),
-    clock: () => at(4000),
-  });
+  const { reconcile } = pipelineRunReconciler({ writer, runs: [run], pods, now: at(4000) });
   const key = `${run.metadata.namespace ?? ''}/${run.metadata.name ?? ''}`;
-  return {
-    calls: writer.calls,
-    reconcile: () => reconciler.reconcile(key, { log: silentLogger(), retries: 0 }),
-  };
+  return { calls: writer.calls, reconcile: () => reconcile(key) };
 }
 
 /** Running since T0+10 s with a 1 h timeout; at T0+4000 s it has timed out. */
