@@ -1,5 +1,6 @@
-// The operator's caches: what it watches, with which selectors and indexes. Every other part
-// reads Kubernetes state from here.
+// The operator's caches: what it watches, with which selectors and trimming. Every other part
+// reads Kubernetes state from here; each controller's setup (src/controllers/) adds the indexes
+// it reads and the handlers of the notifications it cares about.
 import type * as k8s from '@kubernetes/client-node';
 import type { BackoffPolicy } from './kube/backoff.ts';
 import { NamespacedCache, type Cache } from './kube/cache.ts';
@@ -12,9 +13,6 @@ import { runnerPodSelector } from './resources/labels.ts';
 import { trimNode, trimPod, trimRun } from './trim.ts';
 import { group, nodePoolNames, pipelineRunNames, version } from './resources/names.ts';
 import type { NodePool, PipelineRun } from './resources/types.ts';
-import { controllingRunUid } from './resources/api.ts';
-import { podsByRunUid } from './reconcilers/pipelinerun.ts';
-import { activePool, activeRunsByPool, runsByPool } from './reconcilers/pool-queues.ts';
 
 export interface Caches {
   runs: Cache<PipelineRun>;
@@ -50,8 +48,6 @@ export function createCaches(
     path: crdPath(pipelineRunNames.plural),
     trim: trimRun,
   });
-  runs.addIndex(runsByPool, (run) => [run.spec.pool]);
-  runs.addIndex(activeRunsByPool, activePool);
 
   const pods = new NamespacedCache<Pod>(kc, watchedNamespaces, {
     ...common,
@@ -60,7 +56,6 @@ export function createCaches(
     labelSelector: runnerPodSelector,
     trim: trimPod,
   });
-  pods.addIndex(podsByRunUid, controllingRunUid);
 
   const pools = new Informer<NodePool>(kc, {
     ...common,

@@ -1,12 +1,11 @@
-// The operator process's moving parts and their lifecycle: connection, caches, controllers,
-// event wiring, resync. @dot-i/k8s-operator's Operator class provides the start() → init()
+// The operator process's moving parts and their lifecycle: connection, caches, the list of
+// controllers (each declared by its setup module in src/controllers/), leadership, resync. @dot-i/k8s-operator's Operator class provides the start() → init()
 // lifecycle; its watch and status helpers are not used (docs/adr/0005-operator-framework.md).
 import operatorFramework from '@dot-i/k8s-operator';
 import { KubeClients, loadKubeConfig, type PooledKubeConfig } from './kube/client.ts';
-import { Controller, type Reconcile } from './kube/controller.ts';
-import { EventRecorder } from './kube/events.ts';
-import { LeaderElector } from './kube/leader-election.ts';
-import { objectKey } from './kube/json.ts';
+import { Controller } from './kube/controller.ts';
+import { EventRecorder } from './kube/k8s-events.ts';
+import { LeaderElector, leaseApi } from './kube/leader-election.ts';
 import type { Options } from './config/options.ts';
 import {
   cachesSynced,
@@ -16,14 +15,17 @@ import {
   waitForCaches,
   type Caches,
 } from './informers.ts';
-import { wireEvents } from './events-wiring.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { NodeReconciler } from './reconcilers/node.ts';
-import { NodePoolReconciler } from './reconcilers/nodepool.ts';
-import { PipelineRunReconciler } from './reconcilers/pipelinerun.ts';
-import { PoolQueues } from './reconcilers/pool-queues.ts';
-import { finalPhases } from './resources/api.ts';
+import type { PoolAdmission } from './admission/pool-admission.ts';
+import { setupAdmission } from './controllers/admission.ts';
+import { setupNodeController } from './controllers/node.ts';
+import { setupNodePoolController } from './controllers/nodepool.ts';
+import { setupPipelineRunController } from './controllers/pipelinerun.ts';
+import { ControllerList, type SetupContext } from './controllers/setup.ts';
+
+/** The controllers, in the order /readyz?verbose lists them. */
+const controllerSetups = [setupPipelineRunController, setupNodeController, setupNodePoolController];
 
 const OperatorBase = operatorFramework.default;
 
@@ -39,10 +41,10 @@ export class FurrowOperator extends OperatorBase {
   readonly metrics: Metrics;
   private kc: PooledKubeConfig | undefined;
   private caches: Caches | undefined;
-  private queues: PoolQueues | undefined;
+  private admission: PoolAdmission | undefined;
   private clients: KubeClients | undefined;
   private elector: LeaderElector | undefined;
-  private controllers: Controller[] = [];
+  private readonly controllers = new ControllerList();
   private resyncTimer: NodeJS.Timeout | undefined;
 
   constructor(options: Options, log: Logger, metrics: Metrics) {
@@ -74,7 +76,10 @@ export class FurrowOperator extends OperatorBase {
           )
         : 'not started',
       queues: Object.fromEntries(
-        this.controllers.map((c) => [c.name, { waiting: c.queue.length, active: c.queue.active }]),
+        this.controllers.entries.map(({ name, controller: c }) => [
+          name,
+          { waiting: c.workQueue.length, active: c.workQueue.active },
+        ]),
       ),
     };
   }
@@ -94,7 +99,7 @@ export class FurrowOperator extends OperatorBase {
     const clients = new KubeClients(kc, metrics, clientOptions);
     this.clients = clients;
     const cacheClients = new KubeClients(kc, metrics, clientOptions);
-    // After an outage, keys may sit in long error backoffs and events may have been missed:
+    // After an outage, keys may sit in long error backoffs and notifications may have been missed:
     // once a cache is back, look at everything again (at most once a second).
     let recovering: NodeJS.Timeout | undefined;
     const onRecovered = () => {
@@ -119,70 +124,27 @@ export class FurrowOperator extends OperatorBase {
       log,
     );
 
-    const queues = new PoolQueues(caches, options.poolSelector !== '');
-    this.queues = queues;
-    const controller = (name: string, reconcile: Reconcile) =>
-      new Controller({
-        name,
-        reconcile,
-        workers: options.workers,
-        backoff: reconcileBackoff,
-        logger: log,
-        metrics,
-      });
-
-    const runs = controller(
-      'pipelinerun',
-      new PipelineRunReconciler({
-        clients,
-        runs: caches.runs,
-        pods: caches.pods,
-        pools: caches.pools,
-        queues,
-        recorder,
-        metrics,
-        config: {
-          defaultTtlSeconds: options.defaultTtlSeconds,
-          defaultPendingTimeoutMs: options.defaultPendingTimeoutMs,
-          maxInfrastructureRetries: options.maxInfrastructureRetries,
-          gitImage: options.gitImage,
-        },
-      }).reconcile,
-    );
-    const nodes = controller(
-      'node',
-      new NodeReconciler({
-        clients,
-        nodes: caches.nodes,
-        pools: caches.pools,
-        scoped: options.poolSelector !== '',
-      }).reconcile,
-    );
-    const pools = controller(
-      'nodepool',
-      new NodePoolReconciler({
-        clients,
-        pools: caches.pools,
-        nodes: caches.nodes,
-        runs: caches.runs,
-        queues,
-        recorder,
-        metrics,
-        enqueueRun: (key) => runs.enqueue(key),
-        enqueueNode: (name) => nodes.enqueue(name),
-      }).reconcile,
-    );
-    this.controllers = [runs, nodes, pools];
-    wireEvents(caches, queues, { runs, nodes, pools });
-
-    metrics.runPhaseCounts = () => {
-      const counts: Record<string, number> = {};
-      for (const run of caches.runs.list()) {
-        const phase = run.status?.phase ?? 'New';
-        counts[phase] = (counts[phase] ?? 0) + 1;
-      }
-      return counts;
+    const admission = setupAdmission(caches, options.poolSelector !== '');
+    this.admission = admission;
+    const ctx: SetupContext = {
+      options,
+      caches,
+      admission,
+      clients,
+      recorder,
+      metrics,
+      newController: (name, reconcile) =>
+        new Controller({
+          name,
+          reconcile,
+          workers: options.workers,
+          backoff: reconcileBackoff,
+          logger: log,
+          metrics,
+        }),
+      controllers: this.controllers,
     };
+    for (const setup of controllerSetups) this.controllers.add(setup(ctx));
 
     startCaches(caches);
     await waitForCaches(caches);
@@ -200,7 +162,7 @@ export class FurrowOperator extends OperatorBase {
     }
     clients.fence('this replica is not the leader');
     this.elector = new LeaderElector(
-      new KubeClients(kc, metrics, clientOptions).coordination,
+      leaseApi(new KubeClients(kc, metrics, clientOptions).coordination),
       {
         name: options.leaseName,
         namespace: options.leaseNamespace,
@@ -218,8 +180,8 @@ export class FurrowOperator extends OperatorBase {
   /** Reconciling starts: controllers run, and everything is looked at once. */
   private startLeading(): void {
     this.clients?.unfence();
-    this.queues?.invalidateAll();
-    for (const c of this.controllers) c.start();
+    this.admission?.invalidateAll();
+    for (const { controller } of this.controllers.entries) controller.start();
     this.metrics.leader.set(1);
     this.resync(true);
   }
@@ -228,25 +190,18 @@ export class FurrowOperator extends OperatorBase {
   private stopLeading(): void {
     this.clients?.fence('this replica lost the leader lease');
     this.metrics.leader.set(0);
-    for (const c of this.controllers) void c.stop(this.options.shutdownTimeoutMs);
+    for (const { controller } of this.controllers.entries)
+      void controller.stop(this.options.shutdownTimeoutMs);
   }
 
   /**
    * Requeues every unfinished run (all runs, pools and nodes when `everything`): a safety net
-   * for anything an event didn't cover, and the first look of a new leader.
+   * for anything a notification didn't cover, and the first look of a new leader.
    */
   private resync(everything = false): void {
-    const [runs, nodes, pools] = this.controllers;
-    const caches = this.caches;
-    if (!runs || !nodes || !pools || !caches || !runs.isRunning()) return;
-    for (const run of caches.runs.list()) {
-      const phase = run.status?.phase;
-      if (everything || !phase || !finalPhases.has(phase) || run.spec.ttlSecondsAfterFinished !== undefined) {
-        runs.enqueue(objectKey(run));
-      }
-    }
-    for (const pool of caches.pools.list()) pools.enqueue(pool.metadata.name ?? '');
-    if (everything) for (const node of caches.nodes.list()) nodes.enqueue(node.metadata?.name ?? '');
+    const { entries } = this.controllers;
+    if (entries.length === 0 || !entries.every((e) => e.controller.isRunning())) return;
+    for (const entry of entries) entry.resync(everything);
   }
 
   /**
@@ -255,7 +210,9 @@ export class FurrowOperator extends OperatorBase {
    */
   async shutdown(deadlineMs: number): Promise<boolean> {
     clearInterval(this.resyncTimer);
-    const results = await Promise.all(this.controllers.map((c) => c.stop(deadlineMs)));
+    const results = await Promise.all(
+      this.controllers.entries.map(({ controller }) => controller.stop(deadlineMs)),
+    );
     await this.elector?.stop();
     this.metrics.leader.set(0);
     if (this.caches) await stopCaches(this.caches);

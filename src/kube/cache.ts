@@ -17,6 +17,9 @@ export interface Cache<T> {
   waitForSync(): Promise<void>;
 }
 
+/** What a reconciler reads of a cache (the rest is the wiring's). */
+export type CacheReader<T> = Pick<Cache<T>, 'get' | 'list' | 'byIndex'>;
+
 export interface NamespacedSource<T extends KubeObject> extends Omit<InformerOptions<T>, 'path'> {
   /** Collection path for a namespace, or for all namespaces when namespace is undefined. */
   path: (namespace: string | undefined) => string;

@@ -8,6 +8,12 @@ import { WorkQueue } from './workqueue.ts';
 import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
 
+/**
+ * Thrown by a reconcile that retrying can't help (controller-runtime's TerminalError): the
+ * error is logged and counted, and the key is not requeued until something enqueues it again.
+ */
+export class TerminalError extends Error {}
+
 export interface ReconcileResult {
   /** Reconcile this key again after this long even if nothing changes (a deadline, a backoff). */
   requeueAfterMs?: number;
@@ -34,7 +40,7 @@ export interface ControllerOptions {
 export class Controller {
   readonly name: string;
   /** The current queue: a new one each time the controller starts (it starts on leadership). */
-  queue: WorkQueue;
+  workQueue: WorkQueue;
   private readonly options: ControllerOptions;
   private readonly log: Logger;
   private workers: Promise<void>[] = [];
@@ -44,8 +50,8 @@ export class Controller {
     this.options = options;
     this.name = options.name;
     this.log = options.logger.child({ controller: options.name });
-    this.queue = this.newQueue();
-    this.queue.shutDown();
+    this.workQueue = this.newQueue();
+    this.workQueue.shutDown();
   }
 
   private newQueue(): WorkQueue {
@@ -61,12 +67,12 @@ export class Controller {
 
   /** Queues a key; ignored while the controller is stopped (a standby replica). */
   enqueue(key: string): void {
-    this.queue.add(key);
+    this.workQueue.add(key);
   }
 
   /** Queues a key after `delayMs`; further calls before then coalesce into that one add. */
   enqueueAfter(key: string, delayMs: number): void {
-    this.queue.addAfter(key, delayMs);
+    this.workQueue.addAfter(key, delayMs);
   }
 
   isRunning(): boolean {
@@ -76,8 +82,8 @@ export class Controller {
   start(): void {
     if (this.running) return;
     this.running = true;
-    this.queue = this.newQueue();
-    const queue = this.queue;
+    this.workQueue = this.newQueue();
+    const queue = this.workQueue;
     this.workers = [];
     for (let i = 0; i < this.options.workers; i++) this.workers.push(this.work(queue));
   }
@@ -89,7 +95,7 @@ export class Controller {
    */
   async stop(deadlineMs: number): Promise<boolean> {
     this.running = false;
-    this.queue.shutDown();
+    this.workQueue.shutDown();
     let timer: NodeJS.Timeout | undefined;
     const deadline = new Promise<false>((resolve) => {
       timer = setTimeout(() => resolve(false), deadlineMs);
@@ -125,6 +131,12 @@ export class Controller {
       }
     } catch (err) {
       metrics.reconciles.inc({ ...labels, result: 'error' });
+      if (err instanceof TerminalError) {
+        // Not counted in reconcileErrors, whose help says "retried with backoff".
+        queue.forget(key);
+        log.error('reconcile failed; not retrying', { key, error: describeError(err) });
+        return;
+      }
       metrics.reconcileErrors.inc(labels);
       const serverDelay = retryAfterMs(err);
       if (serverDelay !== undefined) {

@@ -10,6 +10,9 @@
 //   restart loop handles, instead of an unhandled rejection that would end the process.
 // - Handlers that throw are logged, never allowed to reach ListWatch (same reason).
 // - hasSynced() after the first complete list, secondary indexes, and metrics.
+// Words: the API server sends watch events; the informer passes each change on to its handlers
+// as a notification (add, update, delete). "Event" alone means a Kubernetes Event (k8s-events.ts).
+// Tests: test/unit/kube/informer.test.ts.
 import * as k8s from '@kubernetes/client-node';
 import { backoffDelay, type BackoffPolicy } from './backoff.ts';
 import type { KubeClients } from './client.ts';
@@ -20,6 +23,7 @@ import type { Metrics } from '../observability/metrics.ts';
 
 const listPageSize = 500;
 
+/** What to do on each notification of a change to the cache. */
 export interface InformerHandlers<T> {
   add?(obj: T): void;
   update?(obj: T): void;
@@ -39,7 +43,7 @@ export interface InformerOptions<T extends KubeObject> {
   restartBackoff: BackoffPolicy;
   logger: Logger;
   metrics: Metrics;
-  /** Called when the watch is back after failures: the cache may have missed changes' events. */
+  /** Called when the watch is back after failures: the cache may have missed notifications. */
   onRecovered?: () => void;
 }
 
@@ -83,9 +87,15 @@ export class Informer<T extends KubeObject> {
     this.handlers.push(handlers);
   }
 
-  /** Maintains a secondary index: `keyFn` gives the index values an object is found under. */
+  /**
+   * Maintains a secondary index: `keyFn` gives the index values an object is found under.
+   * Several controllers may declare the same index (same name, same function): it is kept once.
+   */
   addIndex(name: string, keyFn: (obj: T) => string[]): void {
     if (this.running) throw new Error(`index ${name} must be added before the ${this.kind} informer starts`);
+    const existing = this.indexes.get(name);
+    if (existing?.keyFn === keyFn) return;
+    if (existing) throw new Error(`index ${name} on the ${this.kind} informer declared with two functions`);
     this.indexes.set(name, { keyFn, byValue: new Map(), valuesOf: new Map() });
   }
 
@@ -213,8 +223,8 @@ export class Informer<T extends KubeObject> {
       try {
         handler[type]?.(obj);
       } catch (err) {
-        this.log.error('informer event handler threw', {
-          event: type,
+        this.log.error('informer notification handler threw', {
+          notification: type,
           key: objectKey(obj),
           error: describeError(err),
         });

@@ -13,7 +13,6 @@ export type Json<T> = T extends Date
 
 export type Pod = Json<k8s.V1Pod>;
 export type Node = Json<k8s.V1Node>;
-export type Lease = Json<k8s.V1Lease>;
 export type Container = Json<k8s.V1Container>;
 export type ContainerStatus = Json<k8s.V1ContainerStatus>;
 export type Taint = Json<k8s.V1Taint>;

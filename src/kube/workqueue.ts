@@ -1,5 +1,5 @@
 // A work queue with client-go's semantics (k8s.io/client-go/util/workqueue):
-// - a key added while it is already queued is queued once (events coalesce);
+// - a key added while it is already queued is queued once (adds coalesce);
 // - a key being processed is never handed to a second worker; if it is added meanwhile, it
 //   is queued again when the first worker calls done() (one reconcile per key at a time);
 // - delayed adds keep the earliest time; rate-limited adds back off per key until forget().

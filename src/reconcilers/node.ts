@@ -1,22 +1,18 @@
 // The Node reconciler: keeps on each node the labels and taints of the pool that owns it (the
 // oldest pool whose selector matches), and removes what Furrow added once no pool owns it.
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { Cache } from '../kube/cache.ts';
-import type { KubeClients } from '../kube/client.ts';
+import type { CacheReader } from '../kube/cache.ts';
 import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
-import { isConflict, isNotFound } from '../kube/errors.ts';
 import type { Node } from '../kube/json.ts';
 import { objectLogger } from '../observability/logger.ts';
 import { foreignPool, livePools, owningPool } from '../resources/nodepool/membership.ts';
 import { nodePatch } from '../resources/nodepool/node-patch.ts';
 import type { NodePool } from '../resources/types.ts';
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
+import type { NodeWriter } from './writers.ts';
 
 export interface NodeReconcilerDeps {
-  clients: KubeClients;
-  nodes: Cache<Node>;
-  pools: Cache<NodePool>;
+  writer: NodeWriter;
+  nodes: CacheReader<Node>;
+  pools: CacheReader<NodePool>;
   /** This operator sees only some pools (--pool-selector): nodes of others' pools are left alone. */
   scoped: boolean;
 }
@@ -37,18 +33,14 @@ export class NodeReconciler {
     const change = nodePatch(node, owner);
     if (!change) return undefined;
     const log = objectLogger(ctx.log, { kind: 'Node', name });
-    try {
-      await this.deps.clients.core.patchNode({ name, body: change.patch }, mergePatch);
-      log.info('updated node for its pool', {
-        pool: owner?.metadata.name ?? '(none)',
-        change: change.summary,
-      });
-    } catch (err) {
-      if (isNotFound(err)) return undefined;
-      // The taint list was computed from an older version of the node: try again from the newer.
-      if (isConflict(err)) return { requeueAfterMs: 200 };
-      throw err;
-    }
+    const outcome = await this.deps.writer.patchNode(name, change.patch);
+    if (outcome === 'gone') return undefined;
+    // The taint list was computed from an older version of the node: try again from the newer.
+    if (outcome === 'conflict') return { requeueAfterMs: 200 };
+    log.info('updated node for its pool', {
+      pool: owner?.metadata.name ?? '(none)',
+      change: change.summary,
+    });
     return undefined;
   };
 }

@@ -1,36 +1,34 @@
 // The NodePool reconciler: a finalizer so a deleted pool's labels and taints leave its nodes,
 // the pool's status (nodes, readiness, running and queued runs, capacity), and the queue's
 // decisions passed on to the runs they concern.
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
-import type { Cache } from '../kube/cache.ts';
-import type { KubeClients } from '../kube/client.ts';
+import type { CacheReader } from '../kube/cache.ts';
 import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
-import { describeError, isConflict, isNotFound } from '../kube/errors.ts';
-import type { EventRecorder } from '../kube/events.ts';
+import type { EventRecorder } from '../kube/k8s-events.ts';
 import { objectKey, type Node } from '../kube/json.ts';
 import { objectLogger, type Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { group, nodePoolNames, version } from '../resources/names.ts';
+import { group, nodePoolNames } from '../resources/names.ts';
 import { readRecord } from '../resources/nodepool/node-patch.ts';
 import { poolStatus } from '../resources/nodepool/status.ts';
 import { decidePoolStatusWrite } from '../resources/nodepool/write-policy.ts';
 import { parseTime } from '../resources/api.ts';
 import type { NodePool, NodePoolStatus, PipelineRun } from '../resources/types.ts';
-import { activeRunsByPool, type PoolQueues } from './pool-queues.ts';
+import type { PoolAdmission } from '../admission/pool-admission.ts';
+import { activeRunsByPool } from '../indexes.ts';
+import { poolRef, type NodePoolWriter } from './writers.ts';
 
 export const cleanupFinalizer = `${group}/node-cleanup`;
 /** A node that can't be cleaned up (gone, or refusing patches) stops blocking deletion after this. */
 export const cleanupDeadlineMs = 60_000;
 
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
-
 export interface NodePoolReconcilerDeps {
-  clients: KubeClients;
-  pools: Cache<NodePool>;
-  nodes: Cache<Node>;
-  runs: Cache<PipelineRun>;
-  queues: PoolQueues;
-  recorder: EventRecorder;
+  writer: NodePoolWriter;
+  pools: CacheReader<NodePool>;
+  nodes: CacheReader<Node>;
+  /** Carries the activeRunsByPool index. */
+  runs: CacheReader<PipelineRun>;
+  admission: Pick<PoolAdmission, 'poolMembers' | 'queue'>;
+  recorder: Pick<EventRecorder, 'record'>;
   metrics: Metrics;
   /** Reconcile these runs: the queue's verdict on them differs from their status. */
   enqueueRun: (key: string) => void;
@@ -60,18 +58,16 @@ export class NodePoolReconciler {
     }
     if (pool.metadata.deletionTimestamp) return this.cleanUp(pool, log);
     if (!pool.metadata.finalizers?.includes(cleanupFinalizer)) {
-      await this.patchPool(pool, {
-        metadata: {
-          finalizers: [...(pool.metadata.finalizers ?? []), cleanupFinalizer],
-          resourceVersion: pool.metadata.resourceVersion,
-        },
+      await this.deps.writer.patchMetadata(name, {
+        finalizers: [...(pool.metadata.finalizers ?? []), cleanupFinalizer],
+        resourceVersion: pool.metadata.resourceVersion,
       });
-      return undefined; // the update event brings us back
+      return undefined; // the update notification brings us back
     }
 
     const now = this.clock();
-    const members = this.deps.queues.poolMembers(pool);
-    const queue = this.deps.queues.queue(name);
+    const members = this.deps.admission.poolMembers(pool);
+    const queue = this.deps.admission.queue(name);
     const status = poolStatus(pool, members.membership, members.ready, queue, now);
     this.recordMetrics(name, status);
     this.passOnVerdicts(name);
@@ -80,22 +76,9 @@ export class NodePoolReconciler {
     const decision = decidePoolStatusWrite(old, status, now, this.lastWrite.get(name));
     if (!decision.write)
       return decision.retryAfterMs === undefined ? undefined : { requeueAfterMs: decision.retryAfterMs };
-    try {
-      await this.deps.clients.custom.patchClusterCustomObjectStatus(
-        {
-          group,
-          version,
-          plural: nodePoolNames.plural,
-          name,
-          body: { metadata: { resourceVersion: pool.metadata.resourceVersion }, status },
-        },
-        mergePatch,
-      );
-    } catch (err) {
-      if (isConflict(err)) return { requeueAfterMs: 200 };
-      if (isNotFound(err)) return undefined;
-      throw err;
-    }
+    const outcome = await this.deps.writer.patchStatus(name, pool.metadata.resourceVersion, status);
+    if (outcome === 'conflict') return { requeueAfterMs: 200 };
+    if (outcome === 'gone') return undefined;
     this.lastWrite.set(name, now);
     const readyBefore = old.conditions?.find((c) => c.type === 'Ready');
     const readyNow = status.conditions?.find((c) => c.type === 'Ready');
@@ -112,7 +95,7 @@ export class NodePoolReconciler {
 
   /** Runs whose status doesn't show the queue's verdict yet are reconciled. */
   private passOnVerdicts(poolName: string): void {
-    const queue = this.deps.queues.queue(poolName);
+    const queue = this.deps.admission.queue(poolName);
     for (const run of this.deps.runs.byIndex(activeRunsByPool, poolName)) {
       const verdict = queue.admissions.get(objectKey(run));
       if (!verdict) continue;
@@ -150,21 +133,12 @@ export class NodePoolReconciler {
       );
     }
     const finalizers = (pool.metadata.finalizers ?? []).filter((f) => f !== cleanupFinalizer);
-    await this.patchPool(pool, { metadata: { finalizers, resourceVersion: pool.metadata.resourceVersion } });
+    await this.deps.writer.patchMetadata(name, {
+      finalizers,
+      resourceVersion: pool.metadata.resourceVersion,
+    });
     log.info('pool cleaned up; finalizer removed');
     return undefined;
-  }
-
-  private async patchPool(pool: NodePool, body: object): Promise<void> {
-    try {
-      await this.deps.clients.custom.patchClusterCustomObject(
-        { group, version, plural: nodePoolNames.plural, name: pool.metadata.name ?? '', body },
-        mergePatch,
-      );
-    } catch (err) {
-      if (isNotFound(err) || isConflict(err)) return; // the next event brings the newer version
-      throw new Error(`patching NodePool ${pool.metadata.name ?? ''}: ${describeError(err)}`, { cause: err });
-    }
   }
 
   private recordMetrics(name: string, status: NodePoolStatus): void {
@@ -182,8 +156,4 @@ export class NodePoolReconciler {
     for (const gauge of [m.poolNodes, m.poolReadyNodes, m.poolCapacity, m.poolRunning, m.poolQueued])
       gauge.remove({ pool: name });
   }
-}
-
-function poolRef(pool: NodePool) {
-  return { apiVersion: `${group}/${version}`, kind: nodePoolNames.kind, metadata: pool.metadata };
 }

@@ -1,42 +1,37 @@
 // The PipelineRun reconciler: observe (caches only), compute (planRun, pure), act (create or
 // delete pods, delete finished runs), then write the status if it changed.
-import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { ReconcileContext, ReconcileResult } from '../kube/controller.ts';
-import { describeError, isAlreadyExists, isConflict, isNotFound, httpStatus } from '../kube/errors.ts';
-import type { EventRecorder } from '../kube/events.ts';
-import type { Cache } from '../kube/cache.ts';
+import { describeError } from '../kube/errors.ts';
+import type { EventRecorder } from '../kube/k8s-events.ts';
+import type { CacheReader } from '../kube/cache.ts';
 import { RecentCreates, RecentWrites } from '../kube/read-your-writes.ts';
 import { trimPod, trimRun } from '../trim.ts';
 import { objectKey, splitKey, type Pod } from '../kube/json.ts';
-import type { KubeClients } from '../kube/client.ts';
 import { objectLogger, type Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
-import { group, pipelineRunNames, version } from '../resources/names.ts';
+import { pipelineRunNames } from '../resources/names.ts';
 import { transitionEvents } from '../resources/pipelinerun/events.ts';
 import { planRun, type PlanConfig, type RunAction, type RunInput } from '../resources/pipelinerun/plan.ts';
 import { controllingRunUid, finalPhases, parseTime } from '../resources/api.ts';
 import { decideStatusWrite, statusMergePatch } from '../resources/pipelinerun/write-policy.ts';
 import type { NodePool, PipelineRun, PipelineRunStatus } from '../resources/types.ts';
 import { validatePipelineRun } from '../resources/validate.ts';
-import type { PoolQueues } from './pool-queues.ts';
-
-/** Index of runner pods by the uid of the PipelineRun that controls them. */
-export const podsByRunUid = 'runUid';
+import type { PoolAdmission } from '../admission/pool-admission.ts';
+import { podsByRunUid } from '../indexes.ts';
+import { runRef, type PipelineRunWriter } from './writers.ts';
 
 export interface PipelineRunReconcilerDeps {
-  clients: KubeClients;
-  runs: Cache<PipelineRun>;
-  pods: Cache<Pod>;
-  pools: Cache<NodePool>;
-  /** The pools' admission queues. */
-  queues: Pick<PoolQueues, 'admission' | 'reserve' | 'release'>;
-  recorder: EventRecorder;
+  writer: PipelineRunWriter;
+  runs: CacheReader<PipelineRun>;
+  /** Carries the podsByRunUid index. */
+  pods: CacheReader<Pod>;
+  pools: CacheReader<NodePool>;
+  admission: Pick<PoolAdmission, 'admission' | 'reserve' | 'release'>;
+  recorder: Pick<EventRecorder, 'record'>;
   config: PlanConfig;
   metrics: Metrics;
   clock?: () => number;
 }
-
-const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
 export class PipelineRunReconciler {
   private readonly deps: PipelineRunReconcilerDeps;
@@ -72,7 +67,7 @@ export class PipelineRunReconciler {
       run,
       pool,
       pods,
-      admission: this.deps.queues.admission(run),
+      admission: this.deps.admission.admission(run),
       now,
       config: this.deps.config,
       ...this.invalidSpec(run),
@@ -82,11 +77,11 @@ export class PipelineRunReconciler {
     let requeueAfterMs = plan.requeueAfterMs;
     // Taking the slot now, before the first await, keeps concurrent reconciles of other runs
     // from admitting past the pool's limit while this pod is on its way.
-    if (plan.actions.some((a) => a.type === 'createPod')) this.deps.queues.reserve(run);
-    // A pod is created before the status that records it is written: until then the pod is the
-    // record (a restarted operator finds it). Deletions wait for the status that explains them:
-    // deleted first, a crash before the write erased the only evidence that the attempt ran or
-    // ended, and the next leader started the run over with a second pod of the same name.
+    if (plan.actions.some((a) => a.type === 'createPod')) this.deps.admission.reserve(run);
+    // Rule: the cluster always holds evidence of an attempt. A pod is created before the status
+    // that records it (until then the pod is the record); a pod is deleted only after the status
+    // that explains it, so a crash in between can't make the next leader start the attempt
+    // again. Test: test/unit/reconcilers/pipelinerun-order.test.ts.
     for (const action of plan.actions.filter((a) => a.type === 'createPod')) {
       const outcome = await this.act(run, action, log);
       if (outcome === 'gone') return undefined;
@@ -159,67 +154,49 @@ export class PipelineRunReconciler {
     log: Logger,
   ): Promise<'done' | 'gone' | { rejected: string } | { taken: string }> {
     const namespace = run.metadata.namespace ?? '';
-    const { core, custom } = this.deps.clients;
+    const { writer } = this.deps;
     switch (action.type) {
       case 'createPod': {
         const name = action.pod.metadata?.name ?? '';
+        let outcome;
         try {
-          const created = await core.createNamespacedPod({ namespace, body: action.pod as never });
-          // Kept as the cache will hold it (trimmed): under load the cache can lag for seconds.
-          this.created.remember(run.metadata.uid ?? '', trimPod(JSON.parse(JSON.stringify(created)) as Pod));
-          log.info('created runner pod', { pod: name, attempt: action.attempt });
-          this.deps.recorder.record(
-            runRef(run),
-            'Normal',
-            'PodCreated',
-            `created pod ${name} (attempt ${action.attempt})`,
-          );
+          outcome = await writer.createPod(namespace, action.pod);
         } catch (err) {
-          if (isAlreadyExists(err)) {
-            const taken = await this.adopt(run, name, log);
-            if (taken === undefined) return 'done';
-            this.deps.queues.release(objectKey(run));
-            return { taken };
-          }
-          this.deps.queues.release(objectKey(run));
-          const refusal = permanentRefusal(err);
-          if (refusal === undefined) throw err;
-          log.warn('the API server refused the runner pod', { pod: name, error: refusal });
-          return { rejected: refusal };
+          this.deps.admission.release(objectKey(run));
+          throw err;
         }
+        if ('exists' in outcome) {
+          const taken = await this.adopt(run, name, log);
+          if (taken === undefined) return 'done';
+          this.deps.admission.release(objectKey(run));
+          return { taken };
+        }
+        if ('refused' in outcome) {
+          this.deps.admission.release(objectKey(run));
+          log.warn('the API server refused the runner pod', { pod: name, error: outcome.refused });
+          return { rejected: outcome.refused };
+        }
+        // Kept as the cache will hold it (trimmed): under load the cache can lag for seconds.
+        this.created.remember(run.metadata.uid ?? '', trimPod(outcome.created));
+        log.info('created runner pod', { pod: name, attempt: action.attempt });
+        this.deps.recorder.record(
+          runRef(run),
+          'Normal',
+          'PodCreated',
+          `created pod ${name} (attempt ${action.attempt})`,
+        );
         return 'done';
       }
       case 'deletePod': {
         const pod = action.pod;
-        try {
-          await core.deleteNamespacedPod({
-            name: pod.metadata?.name ?? '',
-            namespace,
-            gracePeriodSeconds: action.gracePeriodSeconds,
-            body: { preconditions: { uid: pod.metadata?.uid } },
-          });
-          log.info('deleted runner pod', { pod: pod.metadata?.name, why: action.why });
-        } catch (err) {
-          // Already gone, or replaced by another pod of that name (the uid precondition).
-          if (!isNotFound(err) && httpStatus(err) !== 409) throw err;
-        }
+        const name = pod.metadata?.name ?? '';
+        // Already gone, or replaced by another pod of that name (the uid precondition): done.
+        if (await writer.deletePod({ namespace, name, uid: pod.metadata?.uid }, action.gracePeriodSeconds))
+          log.info('deleted runner pod', { pod: name, why: action.why });
         return 'done';
       }
       case 'deleteRun': {
-        try {
-          await custom.deleteNamespacedCustomObject({
-            group,
-            version,
-            namespace,
-            plural: pipelineRunNames.plural,
-            name: run.metadata.name ?? '',
-            propagationPolicy: 'Background',
-            body: { preconditions: { uid: run.metadata.uid } },
-          });
-          log.info('deleted finished run', { why: action.why });
-        } catch (err) {
-          if (!isNotFound(err) && httpStatus(err) !== 409) throw err;
-        }
+        if (await writer.deleteRun(run)) log.info('deleted finished run', { why: action.why });
         return 'gone';
       }
     }
@@ -232,9 +209,7 @@ export class PipelineRunReconciler {
    */
   private async adopt(run: PipelineRun, name: string, log: Logger): Promise<string | undefined> {
     const namespace = run.metadata.namespace ?? '';
-    const pod =
-      this.deps.pods.get(name, namespace) ??
-      ((await this.deps.clients.core.readNamespacedPod({ name, namespace })) as Pod);
+    const pod = this.deps.pods.get(name, namespace) ?? (await this.deps.writer.readPod(namespace, name));
     if (controllingRunUid(pod).includes(run.metadata.uid ?? '')) {
       log.debug('runner pod already exists; adopting it', { pod: name });
       return undefined;
@@ -252,36 +227,24 @@ export class PipelineRunReconciler {
     next: PipelineRunStatus,
     log: Logger,
   ): Promise<boolean> {
+    let outcome;
     try {
-      const updated: unknown = await this.deps.clients.custom.patchNamespacedCustomObjectStatus(
-        {
-          group,
-          version,
-          namespace: run.metadata.namespace ?? '',
-          plural: pipelineRunNames.plural,
-          name: run.metadata.name ?? '',
-          body: {
-            metadata: { resourceVersion: run.metadata.resourceVersion },
-            status: statusMergePatch(old, next),
-          },
-        },
-        mergePatch,
-      );
-      const mine = updated as PipelineRun;
-      delete mine.metadata.managedFields;
-      this.written.remember(objectKey(run), trimRun(mine));
-      log.debug('status written', { phase: next.phase, reason: next.reason });
-      return true;
+      outcome = await this.deps.writer.patchStatus(run, statusMergePatch(old, next));
     } catch (err) {
-      if (isConflict(err)) {
-        // Our cache is behind the object: decide again from the newer version.
-        log.debug('status conflict; will reconcile the newer version');
-        return false;
-      }
-      if (isNotFound(err)) return true;
       log.warn('could not write status', { error: describeError(err) });
       throw err;
     }
+    if (outcome === 'conflict') {
+      // Our cache is behind the object: decide again from the newer version.
+      log.debug('status conflict; will reconcile the newer version');
+      return false;
+    }
+    if (outcome === 'gone') return true;
+    const mine = outcome.written;
+    delete mine.metadata.managedFields;
+    this.written.remember(objectKey(run), trimRun(mine));
+    log.debug('status written', { phase: next.phase, reason: next.reason });
+    return true;
   }
 
   private observe(run: PipelineRun, old: PipelineRunStatus, next: PipelineRunStatus): void {
@@ -297,17 +260,4 @@ export class PipelineRunReconciler {
       this.deps.metrics.runDuration.observe({ pool, phase }, Math.max(0, completed - started) / 1000);
     }
   }
-}
-
-/** A refusal that retrying the same pod can't overcome: invalid, or denied by admission. */
-function permanentRefusal(err: unknown): string | undefined {
-  const code = httpStatus(err);
-  if (code !== 422 && code !== 403 && code !== 400) return undefined;
-  const text = describeError(err);
-  if (code === 403 && /exceeded quota/i.test(text)) return undefined;
-  return text;
-}
-
-function runRef(run: PipelineRun) {
-  return { apiVersion: `${group}/${version}`, kind: pipelineRunNames.kind, metadata: run.metadata as never };
 }

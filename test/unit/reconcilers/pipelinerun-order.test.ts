@@ -1,27 +1,14 @@
-// The order of the PipelineRun reconciler's writes, with fake clients: a pod the plan deletes
-// (timed out, cancelled, stuck) is deleted only once the status that explains it is written.
-// Deleted first, a crash before the write erased the only evidence that the attempt ran, and
-// the next leader started the run over as attempt 1 with a second pod of the same name (found
-// by the leader-kill chaos test, test/e2e/chaos-operator.test.ts).
+// The order of the PipelineRun reconciler's writes, with a fake writer. Rule: a pod the plan
+// deletes (timed out, cancelled, stuck) is deleted only once the status that explains it is
+// written, so a crash between the two never loses the evidence that the attempt ran (else the
+// next leader starts the run over with a second pod of that name; the leader-kill chaos test,
+// test/e2e/chaos-operator.test.ts, also guards it).
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import type { Cache } from '../../../src/kube/cache.ts';
-import type { KubeClients } from '../../../src/kube/client.ts';
-import type { EventRecorder } from '../../../src/kube/events.ts';
 import type { Pod } from '../../../src/kube/json.ts';
-import { Metrics } from '../../../src/observability/metrics.ts';
-import { silentLogger } from '../../../src/observability/logger.ts';
-import { PipelineRunReconciler } from '../../../src/reconcilers/pipelinerun.ts';
-import type { NodePool, PipelineRun } from '../../../src/resources/types.ts';
-import { at, iso, makePod, makePool, makeRun, planConfig, running } from '../../support/builders.ts';
-
-function cacheOf<T extends { metadata?: { name?: string } }>(items: T[]): Cache<T> {
-  return {
-    get: (name: string) => items.find((i) => i.metadata?.name === name),
-    list: () => items,
-    byIndex: () => items,
-  } as unknown as Cache<T>;
-}
+import type { PipelineRun } from '../../../src/resources/types.ts';
+import { at, iso, makePod, makeRun, running } from '../../support/builders.ts';
+import { FakePipelineRunWriter, pipelineRunReconciler } from '../../support/fake-writers.ts';
 
 interface Harness {
   calls: string[];
@@ -29,43 +16,14 @@ interface Harness {
 }
 
 function harness(run: PipelineRun, pods: Pod[], failStatusWrite: boolean): Harness {
-  const calls: string[] = [];
-  const clients = {
-    core: {
-      createNamespacedPod: () => {
-        calls.push('create pod');
-        return Promise.resolve({});
-      },
-      deleteNamespacedPod: ({ name }: { name: string }) => {
-        calls.push(`delete pod ${name}`);
-        return Promise.resolve({});
-      },
-    },
-    custom: {
-      patchNamespacedCustomObjectStatus: ({ body }: { body: { status: { phase?: string } } }) => {
-        calls.push(`write status ${body.status.phase ?? ''}`);
-        if (failStatusWrite) return Promise.reject(new Error('the API server went away'));
-        return Promise.resolve({ ...run, metadata: { ...run.metadata }, status: body.status });
-      },
-      deleteNamespacedCustomObject: () => {
-        calls.push('delete run');
-        return Promise.resolve({});
-      },
-    },
-  } as unknown as KubeClients;
-  const reconciler = new PipelineRunReconciler({
-    clients,
-    runs: cacheOf([run]),
-    pods: cacheOf(pods),
-    pools: cacheOf<NodePool>([makePool()]),
-    queues: { admission: () => ({ state: 'admitted' }), reserve: () => undefined, release: () => undefined },
-    recorder: { record: () => undefined } as unknown as EventRecorder,
-    config: planConfig,
-    metrics: new Metrics(),
-    clock: () => at(4000),
-  });
+  const writer = new FakePipelineRunWriter();
+  if (failStatusWrite)
+    writer.statusResult = () => {
+      throw new Error('the API server went away');
+    };
+  const { reconcile } = pipelineRunReconciler({ writer, runs: [run], pods, now: at(4000) });
   const key = `${run.metadata.namespace ?? ''}/${run.metadata.name ?? ''}`;
-  return { calls, reconcile: () => reconciler.reconcile(key, { log: silentLogger(), retries: 0 }) };
+  return { calls: writer.calls, reconcile: () => reconcile(key) };
 }
 
 /** Running since T0+10 s with a 1 h timeout; at T0+4000 s it has timed out. */

@@ -1,26 +1,20 @@
-// The admission queues of all pools, read from the caches. Decisions come from cluster state;
-// the one thing held in memory is a reservation for each pod creation this process has sent
-// but not yet seen in its cache, so two reconciles running side by side can't both take the
-// last slot. (Only the leader reconciles, so there is no second process to race with.)
+// Admission: which runs each pool lets start now, and the order of the rest (the pool's queue,
+// as its status and the runs' Queued phase show it), read from the caches. Decisions come from
+// cluster state; the one thing held in memory is a reservation for each pod creation this
+// process has sent but not yet seen in its cache, so two reconciles running side by side
+// can't both take the last slot. (Only the leader reconciles, so there is no second process
+// to race with.)
 import type { Cache } from '../kube/cache.ts';
 import { objectKey, type Node, type Pod } from '../kube/json.ts';
 import { isReadyNode, membership, type PoolMembership } from '../resources/nodepool/membership.ts';
 import { computeQueue, type QueueResult, type RunState } from '../resources/nodepool/queue.ts';
-import { finalPhases, parseTime, type Admission } from '../resources/api.ts';
+import { parseTime, type Admission } from '../resources/api.ts';
 import { matchesSelector } from '../resources/selectors.ts';
 import type { NodePool, PipelineRun } from '../resources/types.ts';
-import { podsByRunUid } from './pipelinerun.ts';
+import { activeRunsByPool, isFinal, podsByRunUid } from '../indexes.ts';
 
-/** Index of PipelineRuns by spec.pool. */
-export const runsByPool = 'pool';
-/** Index of the unfinished PipelineRuns by spec.pool: all the queue ever needs to look at. */
-export const activeRunsByPool = 'activePool';
-
-export function activePool(run: PipelineRun): string[] {
-  return isFinal(run) ? [] : [run.spec.pool];
-}
-
-export interface QueueCaches {
+/** The caches admission reads; the runs and pods caches carry the indexes of ../indexes.ts. */
+export interface AdmissionCaches {
   runs: Cache<PipelineRun>;
   pods: Cache<Pod>;
   pools: Cache<NodePool>;
@@ -37,8 +31,8 @@ interface Members {
   slots: number;
 }
 
-export class PoolQueues {
-  private readonly caches: QueueCaches;
+export class PoolAdmission {
+  private readonly caches: AdmissionCaches;
   private readonly clock: () => number;
   private readonly queues = new Map<string, QueueResult>();
   private readonly members = new Map<string, Members>();
@@ -46,7 +40,7 @@ export class PoolQueues {
 
   private readonly scoped: boolean;
 
-  constructor(caches: QueueCaches, scoped = false, clock: () => number = Date.now) {
+  constructor(caches: AdmissionCaches, scoped = false, clock: () => number = Date.now) {
     this.caches = caches;
     this.scoped = scoped;
     this.clock = clock;
@@ -162,8 +156,4 @@ export class PoolQueues {
       cancelled: run.spec.cancelled === true,
     };
   }
-}
-
-function isFinal(run: PipelineRun): boolean {
-  return run.status?.phase !== undefined && finalPhases.has(run.status.phase);
 }
