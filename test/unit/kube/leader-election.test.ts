@@ -199,11 +199,13 @@ test('through client-node, a Lease request is aborted by its signal (no 30 s cli
   const kc = kubeConfigFor(`http://127.0.0.1:${port}`);
   const clients = new KubeClients(kc, new Metrics(), { qps: 100, burst: 100, timeoutMs: 30_000 });
   const started = Date.now();
-  await assert.rejects(leaseApi(clients.coordination).read('furrow', 'default', AbortSignal.timeout(200)), {
+  // 1 s, not less: on a loaded machine (an e2e suite beside it) the request may take a few
+  // hundred ms to reach the server, and the test is about the abort, not about speed.
+  await assert.rejects(leaseApi(clients.coordination).read('furrow', 'default', AbortSignal.timeout(1_000)), {
     name: 'TimeoutError',
   });
   const took = Date.now() - started;
   assert.equal(received, 1, 'the request reached the server');
-  assert.ok(took >= 150 && took < 5_000, `took ${took} ms`);
+  assert.ok(took >= 900 && took < 10_000, `took ${took} ms`);
   await kc.closeConnections();
 });
