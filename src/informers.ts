@@ -9,8 +9,8 @@ import { Informer } from './kube/informer.ts';
 import type { Json, Node, Pod } from './kube/json.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
-import { runnerPodSelector } from './resources/labels.ts';
-import { trimNode, trimPod, trimRun } from './trim.ts';
+import { runnerPodSelector, runUidLabel } from './resources/labels.ts';
+import { trimNode, trimNodePod, trimPod, trimRun } from './trim.ts';
 import { group, nodePoolNames, pipelineRunNames, version } from './resources/names.ts';
 import type { NodePool, PipelineRun } from './resources/types.ts';
 
@@ -21,6 +21,11 @@ export interface Caches {
   nodes: Cache<Node>;
   /** For NodePool namespaceSelectors: only labels are kept. */
   namespaces: Cache<Namespace>;
+  /**
+   * The other pods bound to nodes (DaemonSets', mostly): unfinished, not runner pods, trimmed to
+   * their effective requests, so that admission knows what a pool's nodes can still take.
+   */
+  nodePods: Cache<Pod>;
 }
 
 export type Namespace = Json<k8s.V1Namespace>;
@@ -84,7 +89,19 @@ export function createCaches(
     }),
   });
 
-  return { runs, pods, pools, nodes, namespaces };
+  // Cluster-wide whatever namespaces the operator runs: a pool's node runs other namespaces'
+  // pods too. Only pods bound to a node and not finished; a pod that finishes or is deleted
+  // leaves the selection, and the watch says so with a delete.
+  const nodePods = new Informer<Pod>(kc, {
+    ...common,
+    kind: 'NodePod',
+    path: '/api/v1/pods',
+    labelSelector: `!${runUidLabel}`,
+    fieldSelector: 'spec.nodeName!=,status.phase!=Succeeded,status.phase!=Failed',
+    trim: trimNodePod,
+  });
+
+  return { runs, pods, pools, nodes, namespaces, nodePods };
 }
 
 export function startCaches(caches: Caches): void {

@@ -7,9 +7,12 @@ import {
   defined,
   finalPhases,
   generationAnnotation,
+  pinnedNodeAnnotation,
   lastAppliedAnnotation as lastApplied,
 } from './resources/api.ts';
 import { poolLabel } from './resources/labels.ts';
+import { podRequests } from './resources/nodepool/capacity.ts';
+import { formatAmount } from './resources/nodepool/quantity.ts';
 import type { PipelineRun } from './resources/types.ts';
 
 /**
@@ -64,6 +67,7 @@ export function trimPod(pod: Pod): Pod {
   const names = (list: { name: string; restartPolicy?: string }[] | undefined) =>
     list?.map((c) => defined({ name: c.name, restartPolicy: c.restartPolicy }));
   const generation = m.annotations?.[generationAnnotation];
+  const pinned = m.annotations?.[pinnedNodeAnnotation];
   const pool = m.labels?.[poolLabel];
   return {
     metadata: defined({
@@ -74,7 +78,13 @@ export function trimPod(pod: Pod): Pod {
       creationTimestamp: m.creationTimestamp,
       deletionTimestamp: m.deletionTimestamp,
       labels: pool !== undefined ? { [poolLabel]: pool } : undefined,
-      annotations: generation !== undefined ? { [generationAnnotation]: generation } : undefined,
+      annotations:
+        generation !== undefined || pinned !== undefined
+          ? (defined({ [generationAnnotation]: generation, [pinnedNodeAnnotation]: pinned }) as Record<
+              string,
+              string
+            >)
+          : undefined,
       ownerReferences: m.ownerReferences?.filter((o) => o.controller),
     }),
     spec: defined({
@@ -100,6 +110,30 @@ export function trimPod(pod: Pod): Pod {
 }
 
 /** Nodes keep labels, annotations (Furrow's record), taints and readiness; image lists go. */
+/**
+ * A pod that isn't a runner pod but is bound to a node (a DaemonSet's, say): admission only needs
+ * what it takes from its node, so it is kept as one container holding the pod's effective
+ * requests, computed once here (ADR 9).
+ */
+export function trimNodePod(pod: Pod): Pod {
+  const m = pod.metadata ?? {};
+  const requests = podRequests(pod.spec ?? { containers: [] });
+  const quantities: Record<string, string> = {};
+  for (const [name, amount] of requests) if (name !== 'pods') quantities[name] = formatAmount(name, amount);
+  return {
+    metadata: defined({
+      name: m.name,
+      namespace: m.namespace,
+      uid: m.uid,
+      resourceVersion: m.resourceVersion,
+    }),
+    spec: {
+      nodeName: pod.spec?.nodeName,
+      containers: [{ name: 'requests', resources: { requests: quantities } }],
+    },
+  };
+}
+
 export function trimNode(node: Node): Node {
   const status = node.status;
   return {

@@ -12,6 +12,7 @@ import { parseTime, type Admission } from '../resources/api.ts';
 import { matchesSelector } from '../resources/selectors.ts';
 import type { NodePool, PipelineRun } from '../resources/types.ts';
 import { activeRunsByPool, isFinal, podsByRunUid } from '../indexes.ts';
+import { poolCapacity, RunRequests, type StartedRun } from './pool-capacity.ts';
 
 /** The caches admission reads; the runs and pods caches carry the indexes of ../indexes.ts. */
 export interface AdmissionCaches {
@@ -20,6 +21,8 @@ export interface AdmissionCaches {
   pools: Cache<NodePool>;
   nodes: Cache<Node>;
   namespaces: Cache<{ metadata?: { name?: string; labels?: Record<string, string> } }>;
+  /** Other pods bound to nodes, trimmed to their requests, indexed by node (podsByNode). */
+  nodePods: Cache<Pod>;
 }
 
 /** A reservation not confirmed by the cache within this long is dropped (the create failed). */
@@ -36,7 +39,8 @@ export class PoolAdmission {
   private readonly clock: () => number;
   private readonly queues = new Map<string, QueueResult>();
   private readonly members = new Map<string, Members>();
-  private readonly reservations = new Map<string, { pool: string; at: number }>();
+  private readonly reservations = new Map<string, { pool: string; at: number; node?: string }>();
+  private readonly requests = new RunRequests();
 
   private readonly scoped: boolean;
 
@@ -51,34 +55,50 @@ export class PoolAdmission {
     this.queues.delete(pool);
   }
 
+  /** What other pods take from the nodes changed: every queue may be affected. */
+  invalidateQueues(): void {
+    this.queues.clear();
+  }
+
   /** Nodes, pools or namespaces changed: every pool may be affected. */
   invalidateAll(): void {
     this.queues.clear();
     this.members.clear();
   }
 
-  /** The pool's verdict on starting `run`. Runs that already started keep their slot. */
+  /**
+   * The pool's verdict on starting `run`. Runs that already started keep their slot. Every
+   * pool's queue knows capacity: a run is admitted when its pod fits on a ready member node,
+   * in queue order (ADR 9).
+   */
   admission(run: PipelineRun): Admission {
-    if (this.started(run)) return { state: 'admitted' };
-    const poolName = run.spec.pool;
-    const pool = this.caches.pools.get(poolName);
-    // Pools without limits admit every allowed run while a node is ready: no queue to sort.
-    if (
-      pool &&
-      !pool.metadata.deletionTimestamp &&
-      pool.spec.maxConcurrentRuns === undefined &&
-      pool.spec.maxRunsPerNode === undefined
-    ) {
-      const namespace = run.metadata.namespace ?? '';
-      if (this.namespaceAllowed(pool, namespace) && this.poolMembers(pool).ready > 0)
-        return { state: 'admitted' };
-    }
-    return this.queue(poolName).admissions.get(objectKey(run)) ?? { state: 'admitted' };
+    if (this.started(run)) return this.startedAdmission(run);
+    return this.queue(run.spec.pool).admissions.get(objectKey(run)) ?? { state: 'admitted' };
   }
 
-  /** Counts `run` as running until its pod shows up in the cache. */
-  reserve(run: PipelineRun): void {
-    this.reservations.set(objectKey(run), { pool: run.spec.pool, at: this.clock() });
+  /**
+   * A run that holds a slot keeps it. In a pool with maxRunsPerNode, a new attempt's pod (a
+   * retry) is pinned to a node with room like a new run's, so the limit holds for retries too;
+   * with no such node now, it goes unpinned and the scheduler decides.
+   */
+  private startedAdmission(run: PipelineRun): Admission {
+    const pool = this.caches.pools.get(run.spec.pool);
+    if (pool?.spec.maxRunsPerNode === undefined) return { state: 'admitted' };
+    if (this.reservations.has(objectKey(run))) return { state: 'admitted' };
+    const pods = this.caches.pods.byIndex(podsByRunUid, run.metadata.uid ?? '');
+    if (pods.some((p) => p.status?.phase !== 'Succeeded' && p.status?.phase !== 'Failed'))
+      return { state: 'admitted' };
+    const node = this.queue(run.spec.pool).fitNode?.(this.requests.of(run, pool));
+    return node !== undefined ? { state: 'admitted', node } : { state: 'admitted' };
+  }
+
+  /** Counts `run` as running, on `node` if it is pinned to one, until its pod is in the cache. */
+  reserve(run: PipelineRun, node?: string): void {
+    this.reservations.set(objectKey(run), {
+      pool: run.spec.pool,
+      at: this.clock(),
+      ...(node !== undefined ? { node } : {}),
+    });
     this.invalidate(run.spec.pool);
   }
 
@@ -94,7 +114,8 @@ export class PoolAdmission {
     if (cached) return cached;
     const pool = this.caches.pools.get(poolName);
     const members = pool ? this.poolMembers(pool) : undefined;
-    const runs = this.caches.runs.byIndex(activeRunsByPool, poolName).map((run) => this.state(run));
+    const active = this.caches.runs.byIndex(activeRunsByPool, poolName);
+    const runs = active.map((run) => this.state(run));
     const result = computeQueue({
       poolName,
       pool,
@@ -102,6 +123,7 @@ export class PoolAdmission {
       nodeSlots: members?.slots ?? 0,
       runs,
       namespaceAllowed: (ns) => (pool ? this.namespaceAllowed(pool, ns) : false),
+      ...(pool && members ? { capacity: this.capacity(pool, members.membership, active, runs) } : {}),
     });
     this.queues.set(poolName, result);
     return result;
@@ -121,6 +143,24 @@ export class PoolAdmission {
     };
     this.members.set(name, result);
     return result;
+  }
+
+  private capacity(
+    pool: NodePool,
+    m: PoolMembership,
+    active: readonly PipelineRun[],
+    states: readonly RunState[],
+  ): ReturnType<typeof poolCapacity> {
+    const byKey = new Map(active.map((run) => [objectKey(run), run]));
+    const started: StartedRun[] = [];
+    states.forEach((state, i) => {
+      const run = active[i];
+      if (!run || !state.started) return;
+      const reservation = this.reservations.get(state.key);
+      started.push({ run, reserved: reservation !== undefined, reservedNode: reservation?.node });
+    });
+    this.requests.keepOnly(new Set(active.map((run) => run.metadata.uid ?? '')));
+    return poolCapacity(this.caches, pool, m.members, started, (key) => byKey.get(key), this.requests);
   }
 
   private queue0Running(poolName: string): number {

@@ -2,7 +2,15 @@
 // its cached verdicts stale. Not a controller: it has no queue, the reconcilers ask it.
 import { PoolAdmission } from '../admission/pool-admission.ts';
 import type { Caches } from '../informers.ts';
-import { activePool, activeRunsByPool, controllingRunUid, ownerRunKey, podsByRunUid } from '../indexes.ts';
+import {
+  activePool,
+  activeRunsByPool,
+  boundNode,
+  controllingRunUid,
+  ownerRunKey,
+  podsByNode,
+  podsByRunUid,
+} from '../indexes.ts';
 import type { Pod } from '../kube/json.ts';
 import { poolLabel } from '../resources/labels.ts';
 import type { PipelineRun } from '../resources/types.ts';
@@ -11,6 +19,7 @@ import { onPoolShapeChange } from './setup.ts';
 export function setupAdmission(caches: Caches, scoped: boolean): PoolAdmission {
   caches.runs.addIndex(activeRunsByPool, activePool);
   caches.pods.addIndex(podsByRunUid, controllingRunUid);
+  caches.nodePods.addIndex(podsByNode, boundNode);
   const admission = new PoolAdmission(caches, scoped);
 
   const onRun = (run: PipelineRun) => {
@@ -38,5 +47,10 @@ export function setupAdmission(caches: Caches, scoped: boolean): PoolAdmission {
   onPoolShapeChange(caches.pools, all);
   caches.nodes.on({ add: all, update: all, delete: all });
   caches.namespaces.on({ add: all, update: all, delete: all });
+  // Other pods taking or freeing room on nodes: the queues, not the pools' membership.
+  const queues = () => {
+    admission.invalidateQueues();
+  };
+  caches.nodePods.on({ add: queues, update: queues, delete: queues });
   return admission;
 }

@@ -38,6 +38,8 @@ export interface InformerOptions<T extends KubeObject> {
   /** Lists through this client, page by page, as JSON. */
   clients: Pick<KubeClients, 'getJson'>;
   labelSelector?: string;
+  /** e.g. spec.nodeName!=: the API server sends a delete when an object stops matching. */
+  fieldSelector?: string;
   /** Drops what the operator never reads, before caching. managedFields always go. */
   trim?: (obj: T) => T;
   restartBackoff: BackoffPolicy;
@@ -76,7 +78,14 @@ export class Informer<T extends KubeObject> {
       options.metrics.informerEvents.inc({ kind: this.kind, type: 'list' });
       return items;
     };
-    this.listWatch = new k8s.ListWatch(options.path, watch, list, false, options.labelSelector);
+    this.listWatch = new k8s.ListWatch(
+      options.path,
+      watch,
+      list,
+      false,
+      options.labelSelector,
+      options.fieldSelector,
+    );
     this.listWatch.on(k8s.ADD, (obj) => this.dispatch('add', obj as T));
     this.listWatch.on(k8s.UPDATE, (obj) => this.dispatch('update', obj as T));
     this.listWatch.on(k8s.DELETE, (obj) => this.dispatch('delete', obj as T));
@@ -176,6 +185,7 @@ export class Informer<T extends KubeObject> {
           limit: String(listPageSize),
           continue: next,
           labelSelector: this.options.labelSelector,
+          fieldSelector: this.options.fieldSelector,
         })) as Page;
       } catch (err) {
         // The continue token expired (the list took too long): start over, once.

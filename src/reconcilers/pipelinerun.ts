@@ -63,11 +63,12 @@ export class PipelineRunReconciler {
     const pool = this.deps.pools.get(run.spec.pool);
     const pods = this.created.merge(uid, this.deps.pods.byIndex(podsByRunUid, uid));
     const now = this.clock();
+    const admission = this.deps.admission.admission(run);
     const input: RunInput = {
       run,
       pool,
       pods,
-      admission: this.deps.admission.admission(run),
+      admission,
       now,
       config: this.deps.config,
       ...this.invalidSpec(run),
@@ -77,7 +78,8 @@ export class PipelineRunReconciler {
     let requeueAfterMs = plan.requeueAfterMs;
     // Taking the slot now, before the first await, keeps concurrent reconciles of other runs
     // from admitting past the pool's limit while this pod is on its way.
-    if (plan.actions.some((a) => a.type === 'createPod')) this.deps.admission.reserve(run);
+    if (plan.actions.some((a) => a.type === 'createPod'))
+      this.deps.admission.reserve(run, admission.state === 'admitted' ? admission.node : undefined);
     // Rule: the cluster always holds evidence of an attempt. A pod is created before the status
     // that records it (until then the pod is the record); a pod is deleted only after the status
     // that explains it, so a crash in between can't make the next leader start the attempt

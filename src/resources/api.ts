@@ -67,6 +67,11 @@ export function ownerRunKey(pod: Pod): string | undefined {
 
 /** On runner pods: the PipelineRun generation the pod was built from. */
 export const generationAnnotation = `${group}/generation`;
+/**
+ * On runner pods of a pool with maxRunsPerNode: the node admission gave the run; the pod's
+ * required node affinity names it too (ADR 9).
+ */
+export const pinnedNodeAnnotation = `${group}/node`;
 /** kubectl apply's copy of the object: large, and read by nothing in Furrow. */
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 

@@ -158,6 +158,7 @@ export function makeNode(name: string, o: NodeOptions = {}): Node {
       ...(o.unschedulable ? { unschedulable: true } : {}),
     },
     status: {
+      allocatable: { cpu: '8', memory: '32Gi', pods: '110' },
       conditions: [
         {
           type: 'Ready',

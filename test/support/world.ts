@@ -13,12 +13,20 @@ export interface World {
     pools: MemoryCache<NodePool>;
     nodes: MemoryCache<Node>;
     namespaces: MemoryCache<Namespace>;
+    nodePods: MemoryCache<Pod>;
   };
   admission: ReturnType<typeof setupAdmission>;
 }
 
 export function world(
-  o: { runs?: PipelineRun[]; pods?: Pod[]; pools?: NodePool[]; nodes?: Node[]; scoped?: boolean } = {},
+  o: {
+    runs?: PipelineRun[];
+    pods?: Pod[];
+    pools?: NodePool[];
+    nodes?: Node[];
+    nodePods?: Pod[];
+    scoped?: boolean;
+  } = {},
 ): World {
   const caches = {
     runs: new MemoryCache(o.runs),
@@ -26,6 +34,7 @@ export function world(
     pools: new MemoryCache(o.pools),
     nodes: new MemoryCache(o.nodes),
     namespaces: new MemoryCache<Namespace>([]),
+    nodePods: new MemoryCache(o.nodePods),
   };
   return { caches, admission: setupAdmission(caches, o.scoped ?? false) };
 }

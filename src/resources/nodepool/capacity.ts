@@ -65,8 +65,9 @@ export interface NodeRoom {
   free: Map<string, number>;
 }
 
+/** What a node offers; a node that doesn't say how many pods it takes takes the kubelet's 110. */
 export function allocatableOf(node: Node): Map<string, number> {
-  const out = new Map<string, number>();
+  const out = new Map<string, number>([['pods', 110]]);
   for (const [name, quantity] of Object.entries(node.status?.allocatable ?? {})) {
     out.set(name, schedulerAmount(name, quantity));
   }

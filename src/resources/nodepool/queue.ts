@@ -69,6 +69,11 @@ export interface QueueResult {
   capacity: number;
   /** Verdicts for runs that haven't started, by key. */
   admissions: Map<string, Admission>;
+  /**
+   * With capacity: a node with room left after every admission above, for a run that already
+   * holds a slot and needs a new pod (a retry); undefined when none has room. Doesn't take it.
+   */
+  fitNode?: (requests: Amounts) => string | undefined;
 }
 
 /** The waiting runs in the order they will start. */
@@ -145,7 +150,8 @@ export function computeQueue(input: QueueInput): QueueResult {
 
   const perNamespace = new Map<string, number>();
   for (const run of holding) perNamespace.set(run.namespace, (perNamespace.get(run.namespace) ?? 0) + 1);
-  const place = input.capacity && free > 0 ? placement(input.capacity, pool.spec.maxRunsPerNode) : undefined;
+  const placer = input.capacity ? placement(input.capacity, pool.spec.maxRunsPerNode) : undefined;
+  const place = free > 0 ? placer?.place : undefined;
   // Unlimited pools that don't count capacity admit everything at once: no need to sort.
   const ordered = free === Infinity && !place ? allowed : queueOrder(allowed, perNamespace);
   // Strictly in order: once a run finds no room, the runs behind it wait too, so a large run
@@ -190,7 +196,7 @@ export function computeQueue(input: QueueInput): QueueResult {
     }
   });
   const queued = ordered.length - admitted;
-  return { running, queued, limit, capacity, admissions };
+  return { running, queued, limit, capacity, admissions, ...(placer ? { fitNode: placer.find } : {}) };
 }
 
 /**
@@ -198,7 +204,10 @@ export function computeQueue(input: QueueInput): QueueResult {
  * node yet. Returns a function that places one more run and says where, or undefined when no
  * node has room (and, with maxRunsPerNode, fewer than that many of the pool's runs).
  */
-function placement(c: PoolCapacity, perNode: number | undefined): (requests: Amounts) => string | undefined {
+function placement(
+  c: PoolCapacity,
+  perNode: number | undefined,
+): { place: (requests: Amounts) => string | undefined; find: (requests: Amounts) => string | undefined } {
   const rooms = new Map(c.ready.map((r) => [r.name, new Map(r.free)]));
   const runners = new Map(c.runnersPerNode);
   const find = (requests: Amounts) => {
@@ -216,11 +225,12 @@ function placement(c: PoolCapacity, perNode: number | undefined): (requests: Amo
     const node = u.node !== undefined && rooms.has(u.node) ? u.node : find(u.requests);
     if (node !== undefined) placeOn(u.requests, node);
   }
-  return (requests) => {
+  const place = (requests: Amounts) => {
     const node = find(requests);
     if (node !== undefined) placeOn(requests, node);
     return node;
   };
+  return { place, find };
 }
 
 /** neverFits per run, computed once per distinct set of requests (most runs of a pool share one). */

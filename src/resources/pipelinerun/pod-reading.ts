@@ -80,7 +80,14 @@ export function stuckReason(pod: Pod): Failure | undefined {
     }
   }
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
-  if (scheduled?.status === 'False' && scheduled.reason === 'Unschedulable') {
+  // Room is the one cause that waiting fixes: admission counts capacity (ADR 9), so this is a
+  // race with a pod admission didn't know of yet, and the pod waits as Pending, not charged
+  // to the run's retries. Any other cause (no node matches, a taint) fails the attempt.
+  if (
+    scheduled?.status === 'False' &&
+    scheduled.reason === 'Unschedulable' &&
+    !onlyShortOfRoom(scheduled.message)
+  ) {
     return {
       kind: 'job',
       reason: 'Unschedulable',
@@ -88,6 +95,32 @@ export function stuckReason(pod: Pod): Failure | undefined {
     };
   }
   return undefined;
+}
+
+/** The scheduler's message, when the pod waits for room on the pool's nodes (not stuck). */
+export function roomShortage(pod: Pod): string | undefined {
+  const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
+  if (scheduled?.status !== 'False' || scheduled.reason !== 'Unschedulable') return undefined;
+  return onlyShortOfRoom(scheduled.message) ? scheduled.message : undefined;
+}
+
+/**
+ * Whether the scheduler's message blames only room: "0/3 nodes are available: 3 Insufficient
+ * cpu." or "... Too many pods." Nodes refused for other reasons (a taint, the selector) are
+ * outside the pool, so they don't count against it, as long as some node is short of room.
+ */
+export function onlyShortOfRoom(message: string | undefined): boolean {
+  if (!message) return false;
+  const reasons = message.replace(/^0\/\d+ nodes are available: /, '').split(/\. preemption:/)[0] ?? '';
+  const short = /\d+ (Insufficient [\w./-]+|Too many pods)/g;
+  if (!short.test(reasons)) return false;
+  // Every other reason must be about nodes outside the pool: its selector or taints.
+  const rest = reasons
+    .replace(short, '')
+    .split(',')
+    .map((r) => r.trim().replace(/\.$/, ''))
+    .filter((r) => r !== '');
+  return rest.every((r) => /didn't match Pod's node affinity\/selector|untolerated taint/.test(r));
 }
 
 /** Pod-level reasons the kubelet or the control plane give when they, not the job, ended a pod. */

@@ -8,7 +8,7 @@
 // Init containers run one at a time and a failing one stops the pod, which is exactly the
 // step semantics; the pod requests the largest step's resources rather than their sum.
 import type { Pod, Toleration } from '../../kube/json.ts';
-import { generationAnnotation, runOwnerReference } from '../api.ts';
+import { generationAnnotation, pinnedNodeAnnotation, runOwnerReference } from '../api.ts';
 import {
   attemptLabel,
   isBookkeepingAnnotation,
@@ -33,6 +33,12 @@ export interface RunnerPodInput {
   /** Time left of the run's timeout, in ms: the pod's activeDeadlineSeconds backstop. */
   remainingMs: number;
   gitImage: string;
+  /**
+   * The node admission gave the run, in a pool with maxRunsPerNode: the pod may only go there
+   * (a required node affinity, as the DaemonSet controller pins its pods), so the scheduler
+   * can't put more of the pool's runs on a node than the limit (ADR 9).
+   */
+  node?: string;
 }
 
 /**
@@ -41,7 +47,7 @@ export interface RunnerPodInput {
  */
 const deadlineBackstopSeconds = 30;
 
-export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: RunnerPodInput): Pod {
+export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage, node }: RunnerPodInput): Pod {
   const spec = run.spec;
   const runner = pool.spec.runner ?? {};
   const runAsNonRoot = runner.runAsNonRoot;
@@ -86,6 +92,7 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: Ru
           ),
         ),
         [generationAnnotation]: String(run.metadata.generation ?? 0),
+        ...(node !== undefined ? { [pinnedNodeAnnotation]: node } : {}),
         'kubectl.kubernetes.io/default-container': spec.steps[0]?.name ?? last.name,
       },
       ownerReferences: [runOwnerReference(run)],
@@ -99,6 +106,19 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage }: Ru
       ...(runner.priorityClassName ? { priorityClassName: runner.priorityClassName } : {}),
       activeDeadlineSeconds: deadline,
       nodeSelector: { [poolLabel]: poolName },
+      ...(node !== undefined
+        ? {
+            affinity: {
+              nodeAffinity: {
+                requiredDuringSchedulingIgnoredDuringExecution: {
+                  nodeSelectorTerms: [
+                    { matchFields: [{ key: 'metadata.name', operator: 'In', values: [node] }] },
+                  ],
+                },
+              },
+            },
+          }
+        : {}),
       tolerations,
       securityContext: podSecurityContext(runAsNonRoot),
       ...(initContainers.length > 0 ? { initContainers } : {}),

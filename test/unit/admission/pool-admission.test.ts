@@ -4,7 +4,14 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { PoolAdmission } from '../../../src/admission/pool-admission.ts';
-import { controllingRunUid, podsByRunUid, activePool, activeRunsByPool } from '../../../src/indexes.ts';
+import {
+  activePool,
+  activeRunsByPool,
+  boundNode,
+  controllingRunUid,
+  podsByNode,
+  podsByRunUid,
+} from '../../../src/indexes.ts';
 import { makeNode, makePod, makePool, makeRun } from '../../support/builders.ts';
 import { MemoryCache } from '../../support/memory-cache.ts';
 import { world } from '../../support/world.ts';
@@ -51,9 +58,11 @@ test('a reservation the cache never confirms is dropped after 30 s', () => {
     pools: new MemoryCache([makePool({ spec: { maxConcurrentRuns: 1 } })]),
     nodes: new MemoryCache([ready]),
     namespaces: new MemoryCache(),
+    nodePods: new MemoryCache(),
   };
   caches.runs.addIndex(activeRunsByPool, activePool);
   caches.pods.addIndex(podsByRunUid, controllingRunUid);
+  caches.nodePods.addIndex(podsByNode, boundNode);
   const admission = new PoolAdmission(caches, false, () => now);
   admission.reserve(first);
   assert.equal(admission.admission(second).state, 'queued');

@@ -133,12 +133,54 @@ test('stuckReason: image pulls that fail and pods no node takes', () => {
       want: undefined,
     },
     {
-      name: 'unschedulable',
+      name: 'unschedulable: no node matches',
+      pod: makePod(run, {
+        created: 0,
+        conditions: [
+          unschedulable("0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector."),
+        ],
+      }),
+      want: {
+        kind: 'job',
+        reason: 'Unschedulable',
+        message: "0/2 nodes are available: 2 node(s) didn't match Pod's node affinity/selector.",
+      },
+    },
+    {
+      name: 'unschedulable for want of room only: not stuck, it waits',
       pod: makePod(run, {
         created: 0,
         conditions: [unschedulable('0/2 nodes are available: 2 Insufficient cpu.')],
       }),
-      want: { kind: 'job', reason: 'Unschedulable', message: '0/2 nodes are available: 2 Insufficient cpu.' },
+      want: undefined,
+    },
+    {
+      name: 'room on the pool’s nodes, selector and taints on the others: waits',
+      pod: makePod(run, {
+        created: 0,
+        conditions: [
+          unschedulable(
+            "0/6 nodes are available: 1 node(s) had untolerated taint(s), 2 Insufficient memory, 1 Too many pods, 2 node(s) didn't match Pod's node affinity/selector. preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.",
+          ),
+        ],
+      }),
+      want: undefined,
+    },
+    {
+      name: 'room and a volume conflict: stuck (waiting won’t fix the volume)',
+      pod: makePod(run, {
+        created: 0,
+        conditions: [
+          unschedulable(
+            '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had volume node affinity conflict.',
+          ),
+        ],
+      }),
+      want: {
+        kind: 'job',
+        reason: 'Unschedulable',
+        message: '0/3 nodes are available: 1 Insufficient cpu, 2 node(s) had volume node affinity conflict.',
+      },
     },
     {
       name: 'PodScheduled=False for another reason (scheduling gated) is not stuck',

@@ -1,6 +1,6 @@
 // The attempt's pod hasn't started: Pending, with why; failed once stuck past the pending
 // timeout.
-import { createdAt, hasStarted, stuckReason } from '../../pod-reading.ts';
+import { createdAt, hasStarted, roomShortage, stuckReason } from '../../pod-reading.ts';
 import { failStuck, pendingTimeoutMs, pendingWriteDelayMs } from '../outcomes.ts';
 import { pendingStatus } from '../status.ts';
 import type { Policy, RunPlan } from '../types.ts';
@@ -16,10 +16,18 @@ export const podPending: Policy = (ctx) => {
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
   ].find((s) => s.state?.waiting?.reason)?.state?.waiting;
+  // Short of room only: it waits, however long, and is never charged to retries (ADR 9).
+  const shortage = stuck ? undefined : roomShortage(pod);
   const reason =
-    stuck?.reason ?? (pod.spec?.nodeName ? (waiting?.reason ?? 'ContainerCreating') : 'Scheduling');
+    stuck?.reason ??
+    (shortage
+      ? 'WaitingForRoom'
+      : pod.spec?.nodeName
+        ? (waiting?.reason ?? 'ContainerCreating')
+        : 'Scheduling');
   const message =
     stuck?.message ??
+    shortage ??
     `pod ${ctx.podName} is ${pod.spec?.nodeName ? `starting on ${pod.spec.nodeName}` : 'waiting for a node'}`;
   const status = pendingStatus(ctx, ctx.startedAt ?? since, reason, message, pod);
   // Wake up at the pending deadline. Past it, only a change of the pod (it starts, or becomes

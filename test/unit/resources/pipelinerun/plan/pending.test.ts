@@ -89,6 +89,25 @@ const scenarios: Scenario[] = [
     },
   },
   {
+    name: 'short of room only, long past the pending timeout: still Pending, never charged to retries',
+    input: {
+      run: withRetries,
+      now: at(3000),
+      pods: [
+        makePod(withRetries, {
+          created: 10,
+          conditions: [unschedulable('0/3 nodes are available: 3 Insufficient cpu.')],
+        }),
+      ],
+    },
+    expect: {
+      phase: 'Pending',
+      reason: 'WaitingForRoom',
+      actions: [],
+      status: { message: '0/3 nodes are available: 3 Insufficient cpu.' },
+    },
+  },
+  {
     name: 'unschedulable past the pool’s pendingTimeout (2m)',
     input: {
       run: fresh,
