@@ -4,7 +4,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Container, Pod } from '../../../../src/kube/json.ts';
 import { buildRunnerPod } from '../../../../src/resources/runner-pod/build.ts';
-import type { NodePool, PipelineRun, Step } from '../../../../src/resources/types.ts';
+import type { GitSource, NodePool, PipelineRun, Service, Step } from '../../../../src/resources/types.ts';
 import { gitImage, makePool, makeRun } from '../../../support/builders.ts';
 
 function build(run: PipelineRun, pool: NodePool = makePool(), attempt = 1, remainingMs = 3_600_000): Pod {
@@ -212,34 +212,98 @@ test('container order: services (native sidecars), checkout, steps but the last;
   }
 });
 
-test('the checkout fetches the revision asked for into the shared workspace', () => {
+test('the checkout fetches the revision asked for into the shared workspace, with the credentials if any', () => {
+  const noPrompt = { name: 'GIT_TERMINAL_PROMPT', value: '0' };
+  const workspace = { name: 'workspace', mountPath: '/workspace' };
+  const credentialsMount = {
+    name: 'furrow-git-credentials',
+    mountPath: '/var/run/secrets/furrow.dev/git-credentials',
+    readOnly: true,
+  };
   const cases: {
-    git: { url: string; revision: string; depth?: number };
+    git: GitSource;
     env: { name: string; value: string }[];
+    mounts: unknown[];
+    authenticates: boolean;
   }[] = [
     {
       git: { url: 'https://example.com/a.git', revision: 'v1.2.0' },
       env: [
         { name: 'FURROW_GIT_URL', value: 'https://example.com/a.git' },
         { name: 'FURROW_GIT_REVISION', value: 'v1.2.0' },
+        noPrompt,
       ],
+      mounts: [workspace],
+      authenticates: false,
     },
     {
-      git: { url: 'git@example.com:a.git', revision: 'main', depth: 1 },
+      git: {
+        url: 'git@example.com:a.git',
+        revision: 'main',
+        depth: 1,
+        credentials: { secretName: 'deploy-key' },
+      },
       env: [
         { name: 'FURROW_GIT_URL', value: 'git@example.com:a.git' },
         { name: 'FURROW_GIT_REVISION', value: 'main' },
         { name: 'FURROW_GIT_DEPTH', value: '1' },
+        { name: 'FURROW_GIT_SECRET', value: 'deploy-key' },
+        noPrompt,
       ],
+      mounts: [workspace, credentialsMount],
+      authenticates: true,
+    },
+    {
+      // Env values are expanded by Kubernetes too: a $( in a URL must survive it.
+      git: {
+        url: 'https://example.com/$(HOME)$$.git',
+        revision: 'main',
+        credentials: { secretName: 'token' },
+      },
+      env: [
+        { name: 'FURROW_GIT_URL', value: 'https://example.com/$$(HOME)$$$.git' },
+        { name: 'FURROW_GIT_REVISION', value: 'main' },
+        { name: 'FURROW_GIT_SECRET', value: 'token' },
+        noPrompt,
+      ],
+      mounts: [workspace, credentialsMount],
+      authenticates: true,
     },
   ];
   for (const c of cases) {
-    const checkout = container(build(makeRun({ spec: { source: { git: c.git } } })), 'furrow-checkout');
+    const pod = build(makeRun({ spec: { source: { git: c.git } } }));
+    const checkout = container(pod, 'furrow-checkout');
     assert.equal(checkout.image, gitImage);
     assert.deepEqual(checkout.env, c.env);
-    assert.deepEqual(checkout.volumeMounts, [{ name: 'workspace', mountPath: '/workspace' }]);
+    assert.deepEqual(checkout.volumeMounts, c.mounts);
+    assert.equal(
+      checkout.terminationMessagePolicy,
+      'FallbackToLogsOnError',
+      'git’s last words reach the status',
+    );
     assert.deepEqual(checkout.command?.slice(0, 3), ['/bin/sh', '-e', '-c']);
-    assert.match(checkout.command?.[3] ?? '', /cd "\/workspace\/source"/);
+    const script = checkout.command?.[3] ?? '';
+    assert.match(script, /cd "\/workspace\/source"/);
+    assert.equal(
+      /GIT_SSH_COMMAND/.test(script),
+      c.authenticates,
+      'the credentials part only when there are credentials',
+    );
+    if (c.authenticates) {
+      assert.match(script, /StrictHostKeyChecking=yes/);
+      assert.doesNotMatch(script, /StrictHostKeyChecking=no/);
+      assert.match(script, /refuse known_hosts/);
+    }
+    const volume = pod.spec?.volumes?.find((v) => v.name === 'furrow-git-credentials');
+    assert.deepEqual(
+      volume,
+      c.git.credentials
+        ? {
+            name: 'furrow-git-credentials',
+            secret: { secretName: c.git.credentials.secretName, defaultMode: 0o400, optional: true },
+          }
+        : undefined,
+    );
   }
 });
 
@@ -289,7 +353,7 @@ test('a step: its image (else spec.image), command or script, working directory'
         command: [
           '/bin/sh',
           '-c',
-          'f=$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
+          'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
           'furrow-step',
           '#!/usr/bin/env python3\nprint(1)\n',
         ],
@@ -499,4 +563,64 @@ test('pod names: <run>-<attempt>, hashed when longer than 63, distinct for disti
   assert.equal(name(`${shared}-x`, 2).slice(0, -2), name(`${shared}-x`, 1).slice(0, -2), 'stable prefix');
   // A cut right after a dash doesn't leave "--" before the hash.
   assert.match(name(`${'c'.repeat(51)}-${'d'.repeat(20)}`), /^c{51}-[0-9a-f]{8}-1$/);
+});
+
+test('services take nothing of the steps’ defaults (spec.env, spec.resources, the source directory), and run scripts as steps do', () => {
+  const run = makeRun({
+    spec: {
+      env: [{ name: 'CI', value: 'true' }],
+      resources: { requests: { cpu: '4' }, limits: { memory: '8Gi' } },
+      services: [{ name: 'svc', image: 'busybox' }],
+    },
+  });
+  const pool = makePool({ spec: { runner: { resources: { requests: { memory: '128Mi' } } } } });
+  const cases: { name: string; service: Partial<Service>; want: Partial<Container> }[] = [
+    {
+      name: 'no env of its own: none, spec.env is the steps’',
+      service: {},
+      want: { env: undefined },
+    },
+    {
+      name: 'its own env only',
+      service: { env: [{ name: 'POSTGRES_PASSWORD', value: 'x' }] },
+      want: { env: [{ name: 'POSTGRES_PASSWORD', value: 'x' }] },
+    },
+    {
+      name: 'resources: its own, then the pool’s, never spec.resources',
+      service: { resources: { limits: { cpu: '1' } } },
+      want: { resources: { requests: { memory: '128Mi' }, limits: { cpu: '1' } } },
+    },
+    {
+      name: 'workingDir unset: the image’s own (no default, the source isn’t checked out yet)',
+      service: {},
+      want: { workingDir: undefined },
+    },
+    { name: 'workingDir as given', service: { workingDir: '/data' }, want: { workingDir: '/data' } },
+    {
+      name: 'a script runs under sh -e',
+      service: { script: 'httpd -f -p 8080' },
+      want: { command: ['/bin/sh', '-e', '-c', 'httpd -f -p 8080'], args: undefined },
+    },
+    {
+      name: 'a #! script runs with its own interpreter, as a step’s does',
+      service: { script: '#!/usr/bin/env python3\nimport http.server\n' },
+      want: {
+        command: [
+          '/bin/sh',
+          '-c',
+          'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
+          'furrow-step',
+          '#!/usr/bin/env python3\nimport http.server\n',
+        ],
+        args: undefined,
+      },
+    },
+  ];
+  for (const c of cases) {
+    const withService = structuredClone(run);
+    withService.spec.services = [{ name: 'svc', image: 'busybox', ...c.service }];
+    const got = container(build(withService, pool), 'svc');
+    for (const [key, value] of Object.entries(c.want))
+      assert.deepEqual(got[key as keyof Container], value, `${c.name}: ${key}`);
+  }
 });
