@@ -21,6 +21,15 @@ function container(pod: Pod, name: string): Container {
   return found;
 }
 
+/** How a #! script runs: written to a file and executed (its $ escaped for Kubernetes). */
+const shebangArgv = (script: string) => [
+  '/bin/sh',
+  '-c',
+  'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
+  'furrow-step',
+  script,
+];
+
 const oneStep = (step: Partial<Step> = {}): Step[] => [{ name: 'only', command: ['true'], ...step }];
 
 test('the pod is controlled by its run, and deleting the run waits for it', () => {
@@ -223,8 +232,6 @@ test('the checkout fetches the revision asked for into the shared workspace, wit
   const cases: {
     git: GitSource;
     env: { name: string; value: string }[];
-    mounts: unknown[];
-    authenticates: boolean;
   }[] = [
     {
       git: { url: 'https://example.com/a.git', revision: 'v1.2.0' },
@@ -233,8 +240,6 @@ test('the checkout fetches the revision asked for into the shared workspace, wit
         { name: 'FURROW_GIT_REVISION', value: 'v1.2.0' },
         noPrompt,
       ],
-      mounts: [workspace],
-      authenticates: false,
     },
     {
       git: {
@@ -250,8 +255,6 @@ test('the checkout fetches the revision asked for into the shared workspace, wit
         { name: 'FURROW_GIT_SECRET', value: 'deploy-key' },
         noPrompt,
       ],
-      mounts: [workspace, credentialsMount],
-      authenticates: true,
     },
     {
       // Env values are expanded by Kubernetes too: a $( in a URL must survive it.
@@ -266,16 +269,15 @@ test('the checkout fetches the revision asked for into the shared workspace, wit
         { name: 'FURROW_GIT_SECRET', value: 'token' },
         noPrompt,
       ],
-      mounts: [workspace, credentialsMount],
-      authenticates: true,
     },
   ];
   for (const c of cases) {
     const pod = build(makeRun({ spec: { source: { git: c.git } } }));
     const checkout = container(pod, 'furrow-checkout');
+    const authenticates = c.git.credentials !== undefined;
     assert.equal(checkout.image, gitImage);
     assert.deepEqual(checkout.env, c.env);
-    assert.deepEqual(checkout.volumeMounts, c.mounts);
+    assert.deepEqual(checkout.volumeMounts, authenticates ? [workspace, credentialsMount] : [workspace]);
     assert.equal(
       checkout.terminationMessagePolicy,
       'FallbackToLogsOnError',
@@ -286,10 +288,10 @@ test('the checkout fetches the revision asked for into the shared workspace, wit
     assert.match(script, /cd "\/workspace\/source"/);
     assert.equal(
       /GIT_SSH_COMMAND/.test(script),
-      c.authenticates,
+      authenticates,
       'the credentials part only when there are credentials',
     );
-    if (c.authenticates) {
+    if (authenticates) {
       assert.match(script, /StrictHostKeyChecking=yes/);
       assert.doesNotMatch(script, /StrictHostKeyChecking=no/);
       assert.match(script, /refuse known_hosts/);
@@ -350,13 +352,7 @@ test('a step: its image (else spec.image), command or script, working directory'
       step: { name: 's', script: '#!/usr/bin/env python3\nprint(1)\n' },
       source: true,
       want: {
-        command: [
-          '/bin/sh',
-          '-c',
-          'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
-          'furrow-step',
-          '#!/usr/bin/env python3\nprint(1)\n',
-        ],
+        command: shebangArgv('#!/usr/bin/env python3\nprint(1)\n'),
       },
     },
   ];
@@ -605,13 +601,7 @@ test('services take nothing of the steps’ defaults (spec.env, spec.resources, 
       name: 'a #! script runs with its own interpreter, as a step’s does',
       service: { script: '#!/usr/bin/env python3\nimport http.server\n' },
       want: {
-        command: [
-          '/bin/sh',
-          '-c',
-          'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
-          'furrow-step',
-          '#!/usr/bin/env python3\nimport http.server\n',
-        ],
+        command: shebangArgv('#!/usr/bin/env python3\nimport http.server\n'),
         args: undefined,
       },
     },
