@@ -102,7 +102,7 @@ const gitCredentials = object(
       pattern: patterns.dnsSubdomain,
       maxLength: 253,
       description:
-        'Name of a Secret in the run’s namespace. For an https:// or http:// URL it holds username and password (a kubernetes.io/basic-auth Secret; for a token, the token as password and the user name the host expects, e.g. x-access-token on GitHub, oauth2 on GitLab). For an SSH URL it holds ssh-privatekey (a kubernetes.io/ssh-auth Secret) and known_hosts (the server’s host keys, as ssh-keyscan prints them): without known_hosts the checkout fails, as Furrow never turns host key checking off. Only the checkout container mounts it (read-only, mode 0400); steps and services never see it. A missing Secret or key fails the attempt with CheckoutFailed, naming it.',
+        'Name of a Secret in the run’s namespace. For an https:// or http:// URL it holds username and password (a kubernetes.io/basic-auth Secret; for a token, the token as password and the user name the host expects, e.g. x-access-token on GitHub, oauth2 on GitLab). For an SSH URL it holds ssh-privatekey (a kubernetes.io/ssh-auth Secret) and known_hosts (the server’s host keys, as ssh-keyscan prints them): without known_hosts the checkout fails, as Furrow never turns host key checking off. Only the checkout container mounts it (read-only, mode 0400, owned by root: the operator’s --git-image must run as root, as the default one does); steps and services never see it. A missing Secret or key fails the attempt with CheckoutFailed, naming it.',
     }),
   },
   { description: 'The Secret git authenticates with.' },
