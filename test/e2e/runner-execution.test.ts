@@ -9,8 +9,16 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
 import { furrowEnv, sim, type FurrowEnv } from '../support/env.ts';
-import { kubectl, waitFor } from '../support/kube.ts';
-import { findRealNode, realNodeImages, realNodeSelector, serveGitRepo } from '../support/real-node.ts';
+import net from 'node:net';
+import { core, kubectl, suffix, waitFor } from '../support/kube.ts';
+import {
+  findRealNode,
+  nodeIP,
+  realNodeImages,
+  realNodeSelector,
+  serveGitRepo,
+  servePrivateGitRepo,
+} from '../support/real-node.ts';
 import type { PipelineRunSpec } from '../../src/resources/types.ts';
 
 type Where = 'real' | 'kwok';
@@ -186,4 +194,110 @@ test('[real] the step wrapper stops a step at its own timeout and onError: conti
     ],
   );
   assert.match(logs(env, 'wrapped-1', 'last'), /last ran/);
+});
+
+test('[real] a script containing $$, $(HOME) and \\ reaches the shell byte for byte, in every form a script takes', async (t) => {
+  const setup = await environment(t, 'real');
+  if (!setup) return;
+  const { env } = setup;
+  // Kubernetes would turn $$ into $ and $(HOME) into the env's HOME if the script went
+  // through its expansion unescaped; the quoted here-document prints the text as it arrived.
+  const text = 'pid $$ home $(HOME) backslash \\ escaped \\n brace ${HOME} twice $$$$ end$';
+  const script = `cat <<'EOF'\n${text}\nEOF\n`;
+  const home = [{ name: 'HOME', value: '/expanded-by-kubernetes' }];
+  await env.createRun('verbatim', {
+    image,
+    env: home,
+    services: [
+      {
+        name: 'svc',
+        image,
+        env: home,
+        script: `${script}trap "exit 0" TERM; while true; do sleep 1; done\n`,
+      },
+    ],
+    steps: [
+      { name: 'plain', script },
+      { name: 'shebang', script: `#!/bin/sh\n${script}` },
+      { name: 'wrapped', script, timeout: '1m' },
+    ],
+  });
+  const run = await env.waitForPhase('verbatim', 'Succeeded', { timeoutMs: 120_000 });
+  assert.deepEqual(
+    run.status?.steps?.map((s) => s.exitCode),
+    [0, 0, 0],
+  );
+  for (const container of ['plain', 'shebang', 'wrapped', 'svc'])
+    assert.equal(logs(env, 'verbatim-1', container), `${text}\n`, container);
+});
+
+test('[real] a private repository over HTTP: the checkout authenticates with the Secret; without it the same server refuses, and a missing key is named', async (t) => {
+  const setup = await environment(t, 'real');
+  if (!setup?.node) return;
+  const { env, node } = setup;
+  const password = `s3cret-${suffix()}`;
+  const repo = await servePrivateGitRepo(t, node, { username: 'furrow', password });
+  const secret = async (name: string, type: string, stringData: Record<string, string>) => {
+    await core().createNamespacedSecret({
+      namespace: env.namespace,
+      body: { metadata: { name }, type, stringData },
+    });
+  };
+  await secret('repo-login', 'kubernetes.io/basic-auth', { username: 'furrow', password });
+  await secret('no-password', 'kubernetes.io/basic-auth', { username: 'furrow' });
+  await secret('deploy-key', 'kubernetes.io/ssh-auth', { 'ssh-privatekey': 'not a real key\n' });
+  // The SSH "server": it counts connections, and must see none, as the checkout refuses first.
+  let sshConnections = 0;
+  const ssh = net.createServer((socket) => {
+    sshConnections++;
+    socket.destroy();
+  });
+  await new Promise<void>((resolve) => ssh.listen(0, nodeIP(node), resolve));
+  t.after(() => ssh.close());
+  const sshPort = (ssh.address() as net.AddressInfo).port;
+
+  const revision = repo.commits[0] ?? '';
+  const source = (secretName?: string, url = repo.url) => ({
+    git: { url, revision, ...(secretName ? { credentials: { secretName } } : {}) },
+  });
+  const check = [
+    {
+      name: 'check',
+      // The step sees the source, but neither the Secret's files nor its password anywhere.
+      script: `cat version; test "$(cat version)" = v1
+test ! -e /var/run/secrets/furrow.dev/git-credentials
+if grep -r -q ${password} /workspace; then echo password in the workspace; exit 1; fi
+echo credentials unseen`,
+    },
+  ];
+  await env.createRun('private', { image, source: source('repo-login'), steps: check });
+  await env.createRun('anonymous', { image, source: source(), steps: check });
+  await env.createRun('missing-key', { image, source: source('no-password'), steps: check });
+  await env.createRun('missing-secret', { image, source: source('absent'), steps: check });
+  await env.createRun('no-known-hosts', {
+    image,
+    source: source('deploy-key', `ssh://git@${nodeIP(node)}:${sshPort}/repo.git`),
+    steps: check,
+  });
+
+  const ok = await env.waitForPhase('private', 'Succeeded', { timeoutMs: 120_000 });
+  assert.equal(ok.status?.steps?.[0]?.exitCode, 0);
+  assert.match(logs(env, 'private-1', 'furrow-checkout'), new RegExp(`checked out ${revision}`));
+  assert.equal(logs(env, 'private-1', 'check'), 'v1\ncredentials unseen\n');
+
+  const refused: [string, RegExp][] = [
+    ['anonymous', /could not read Username|Authentication failed/],
+    ['missing-key', /Secret no-password has no key password/],
+    ['missing-secret', /Secret absent has no key username/],
+    ['no-known-hosts', /Secret deploy-key has no key known_hosts.*never turns off host key checking/],
+  ];
+  for (const [name, message] of refused) {
+    const run = await env.waitForPhase(name, 'Failed', { timeoutMs: 120_000 });
+    assert.equal(run.status?.reason, 'CheckoutFailed', name);
+    assert.match(run.status?.message ?? '', message, name);
+    assert.equal(run.status?.steps?.[0]?.state, 'skipped', name);
+  }
+  assert.ok(repo.served > 0, 'the server served the authenticated clone');
+  assert.ok(repo.refused > 0, 'the server refused the anonymous one');
+  assert.equal(sshConnections, 0, 'no SSH connection without known_hosts');
 });

@@ -3,6 +3,7 @@
 // repository to its pods.
 import { execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
@@ -145,12 +146,8 @@ async function freePort(host: string): Promise<number> {
   });
 }
 
-/**
- * Makes a git repository with `commits` commits in a temporary directory and serves it with
- * `git daemon` on the node's address (the host's git; the node must be this machine), until
- * the test ends.
- */
-export async function serveGitRepo(t: TestContext, node: k8s.V1Node, commits = 2): Promise<GitRepo> {
+/** A bare repository `repo.git` under a new temporary directory, with `commits` commits. */
+function makeGitRepo(commits: number): { base: string; commits: string[] } {
   const base = mkdtempSync(path.join(os.tmpdir(), 'furrow-git-'));
   const repo = path.join(base, 'repo.git');
   const work = path.join(base, 'work');
@@ -166,7 +163,16 @@ export async function serveGitRepo(t: TestContext, node: k8s.V1Node, commits = 2
     ids.push(git(work, 'rev-parse', 'HEAD'));
   }
   git(work, 'push', '--quiet', repo, 'main');
+  return { base, commits: ids };
+}
 
+/**
+ * Makes a git repository with `commits` commits in a temporary directory and serves it with
+ * `git daemon` on the node's address (the host's git; the node must be this machine), until
+ * the test ends.
+ */
+export async function serveGitRepo(t: TestContext, node: k8s.V1Node, commits = 2): Promise<GitRepo> {
+  const { base, commits: ids } = makeGitRepo(commits);
   const host = nodeIP(node);
   const port = await freePort(host);
   const daemon = spawn(
@@ -197,4 +203,98 @@ export async function serveGitRepo(t: TestContext, node: k8s.V1Node, commits = 2
     });
   });
   return { url: `git://${host}:${port}/repo.git`, commits: ids };
+}
+
+export interface PrivateGitRepo extends GitRepo {
+  /** Requests the server answered 401 (no or wrong credentials), and those it served. */
+  refused: number;
+  served: number;
+}
+
+/**
+ * Serves a new repository over HTTP on the node's address, requiring basic auth with
+ * `username` and `password`: `git http-backend` (the host's git) run as a CGI program by a
+ * Node server, until the test ends. A request without those credentials gets 401.
+ */
+export async function servePrivateGitRepo(
+  t: TestContext,
+  node: k8s.V1Node,
+  credentials: { username: string; password: string },
+  commits = 2,
+): Promise<PrivateGitRepo> {
+  const { base, commits: ids } = makeGitRepo(commits);
+  const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
+  const stats = { refused: 0, served: 0 };
+  const server = http.createServer((req, res) => {
+    if (req.headers.authorization !== expected) {
+      stats.refused++;
+      res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="furrow-e2e"' }).end();
+      return;
+    }
+    stats.served++;
+    const url = new URL(req.url ?? '/', 'http://localhost');
+    const cgi = spawn('git', ['http-backend'], {
+      env: {
+        ...gitEnv,
+        GIT_PROJECT_ROOT: base,
+        GIT_HTTP_EXPORT_ALL: '1',
+        REQUEST_METHOD: req.method ?? 'GET',
+        PATH_INFO: url.pathname,
+        QUERY_STRING: url.search.slice(1),
+        CONTENT_TYPE: req.headers['content-type'] ?? '',
+        REMOTE_USER: credentials.username,
+        REMOTE_ADDR: req.socket.remoteAddress ?? '',
+        HTTP_CONTENT_ENCODING: req.headers['content-encoding'] ?? '',
+        GIT_PROTOCOL: String(req.headers['git-protocol'] ?? ''),
+      },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
+    req.pipe(cgi.stdin);
+    // A CGI response: header lines, a blank line, the body.
+    let head = Buffer.alloc(0);
+    let inBody = false;
+    cgi.stdout.on('data', (chunk: Buffer) => {
+      if (inBody) {
+        res.write(chunk);
+        return;
+      }
+      head = Buffer.concat([head, chunk]);
+      const end = head.indexOf('\r\n\r\n');
+      if (end < 0) return;
+      inBody = true;
+      let status = 200;
+      for (const line of head.subarray(0, end).toString('latin1').split('\r\n')) {
+        const colon = line.indexOf(':');
+        const name = line.slice(0, colon).trim();
+        const value = line.slice(colon + 1).trim();
+        if (name.toLowerCase() === 'status') status = Number.parseInt(value, 10);
+        else res.setHeader(name, value);
+      }
+      res.writeHead(status);
+      res.write(head.subarray(end + 4));
+    });
+    cgi.on('close', () => res.end());
+  });
+  const host = nodeIP(node);
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(0, host, resolve);
+  });
+  t.after(async () => {
+    server.closeAllConnections();
+    await new Promise((resolve) => server.close(resolve));
+    rmSync(base, { recursive: true, force: true });
+  });
+  const address = server.address();
+  if (!address || typeof address !== 'object') throw new Error('the git HTTP server has no port');
+  return {
+    url: `http://${host}:${address.port}/repo.git`,
+    commits: ids,
+    get refused() {
+      return stats.refused;
+    },
+    get served() {
+      return stats.served;
+    },
+  };
 }

@@ -164,7 +164,8 @@ export function failureOf(run: PipelineRun, pod: Pod): Failure {
     return {
       kind: 'job',
       reason: 'CheckoutFailed',
-      message: `checking out the source failed (exit code ${checkout.exitCode})`,
+      // The checkout's termination message: a missing credential key, or git's last words.
+      message: `checking out the source failed (exit code ${checkout.exitCode})${checkout.message?.trim() ? `: ${checkout.message.trim()}` : ''}`,
     };
   }
   for (const step of run.spec.steps) {

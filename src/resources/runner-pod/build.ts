@@ -22,7 +22,7 @@ import {
 import { poolTaints } from '../nodepool/taints.ts';
 import type { NodePool, PipelineRun } from '../types.ts';
 import { checkout, service, step } from './containers.ts';
-import { workspaceVolume } from './constants.ts';
+import { gitCredentialsMode, gitCredentialsVolume, workspaceVolume } from './constants.ts';
 import { runnerPodName } from './naming.ts';
 import { isConfinementAnnotation, podSecurityContext } from './security.ts';
 
@@ -123,7 +123,23 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage, node
       securityContext: podSecurityContext(runAsNonRoot),
       ...(initContainers.length > 0 ? { initContainers } : {}),
       containers: [last],
-      volumes: [{ name: workspaceVolume, emptyDir: {} }],
+      volumes: [
+        { name: workspaceVolume, emptyDir: {} },
+        // Optional: without the Secret the checkout starts and fails at once, naming it,
+        // instead of the pod waiting for the volume until its pending timeout.
+        ...(git?.credentials
+          ? [
+              {
+                name: gitCredentialsVolume,
+                secret: {
+                  secretName: git.credentials.secretName,
+                  defaultMode: gitCredentialsMode,
+                  optional: true,
+                },
+              },
+            ]
+          : []),
+      ],
     },
   };
 }

@@ -1,18 +1,58 @@
 // The runner pod's containers: the checkout, one per step, one per service.
 import type { Container } from '../../kube/json.ts';
 import type { EnvVar, GitSource, PipelineRunSpec, ResourceRequirements, Service, Step } from '../types.ts';
-import { checkoutContainer, sourceDir, workspaceMount, workspaceVolume } from './constants.ts';
+import {
+  checkoutContainer,
+  gitCredentialKeys as keys,
+  gitCredentialsMount,
+  gitCredentialsVolume,
+  sourceDir,
+  workspaceMount,
+  workspaceVolume,
+} from './constants.ts';
 import { containerSecurityContext } from './security.ts';
-import { stepProcess } from './step-wrapper.ts';
+import { scriptCommand, stepProcess } from './step-wrapper.ts';
+import { verbatim } from './verbatim.ts';
 
 const workspaceMounts = [{ name: workspaceVolume, mountPath: workspaceMount }];
+
+const creds = gitCredentialsMount;
+
+/**
+ * With source.git.credentials, git authenticates from the Secret's files: an http(s) URL with
+ * username and password (a credential helper, so they appear in no URL, argv or .git/config),
+ * an SSH URL with ssh-privatekey, checking the server against known_hosts (never
+ * StrictHostKeyChecking=no). A missing key (or Secret: the volume is optional, so the checkout
+ * can say which) fails the checkout at once, naming the Secret and the key, in the termination
+ * message the run's status shows.
+ */
+const credentialsScript = `refuse() {
+  msg="Secret $FURROW_GIT_SECRET has no key $1 (or the Secret is missing, or uid $(id -u) can't read it): $2"
+  echo "$msg" >&2; echo "$msg" > /dev/termination-log 2>/dev/null; exit 2
+}
+case "$FURROW_GIT_URL" in
+http://* | https://*)
+  [ -r "${creds}/${keys.username}" ] || refuse ${keys.username} 'an http(s) URL takes username and password'
+  [ -r "${creds}/${keys.password}" ] || refuse ${keys.password} 'an http(s) URL takes username and password'
+  export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=credential.helper
+  export GIT_CONFIG_VALUE_0='!f() { if [ "$1" = get ]; then printf "username=%s\\npassword=%s\\n" "$(cat ${creds}/${keys.username})" "$(cat ${creds}/${keys.password})"; fi; }; f'
+  ;;
+*) # ssh:// or scp-like user@host:path (the schema allows credentials with nothing else)
+  [ -r "${creds}/${keys.sshPrivateKey}" ] || refuse ${keys.sshPrivateKey} 'an SSH URL takes a private key'
+  [ -s "${creds}/${keys.knownHosts}" ] || refuse ${keys.knownHosts} 'an SSH URL needs the server host keys (ssh-keyscan output); Furrow never turns off host key checking'
+  export GIT_SSH_COMMAND="ssh -i ${creds}/${keys.sshPrivateKey} -o IdentitiesOnly=yes -o UserKnownHostsFile=${creds}/${keys.knownHosts} -o StrictHostKeyChecking=yes -o BatchMode=yes"
+  ;;
+esac
+`;
 
 /**
  * Fetches just the revision asked for (a branch, tag or commit); servers that refuse to
  * serve a commit by id get a full fetch instead. Then the tree is made writable for steps
  * that run as another user.
  */
-const checkoutScript = `mkdir -p "${sourceDir}" && cd "${sourceDir}"
+const checkoutScript = (
+  credentials: boolean,
+) => `${credentials ? credentialsScript : ''}mkdir -p "${sourceDir}" && cd "${sourceDir}"
 git init -q .
 git remote add origin "$FURROW_GIT_URL"
 depth=\${FURROW_GIT_DEPTH:+--depth=$FURROW_GIT_DEPTH}
@@ -28,16 +68,27 @@ git log -1 --format='checked out %H: %s'
 `;
 
 export function checkout(git: GitSource, image: string, runAsNonRoot: boolean | undefined): Container {
+  const secret = git.credentials?.secretName;
   return {
     name: checkoutContainer,
     image,
-    command: ['/bin/sh', '-e', '-c', checkoutScript],
+    command: ['/bin/sh', '-e', '-c', verbatim(checkoutScript(secret !== undefined))],
     env: [
-      { name: 'FURROW_GIT_URL', value: git.url },
-      { name: 'FURROW_GIT_REVISION', value: git.revision },
+      { name: 'FURROW_GIT_URL', value: verbatim(git.url) },
+      { name: 'FURROW_GIT_REVISION', value: verbatim(git.revision) },
       ...(git.depth !== undefined ? [{ name: 'FURROW_GIT_DEPTH', value: String(git.depth) }] : []),
+      ...(secret !== undefined ? [{ name: 'FURROW_GIT_SECRET', value: secret }] : []),
+      // No terminal to ask for a password on: a refused login fails instead of hanging.
+      { name: 'GIT_TERMINAL_PROMPT', value: '0' },
     ],
-    volumeMounts: workspaceMounts,
+    volumeMounts: [
+      ...workspaceMounts,
+      ...(secret !== undefined
+        ? [{ name: gitCredentialsVolume, mountPath: gitCredentialsMount, readOnly: true }]
+        : []),
+    ],
+    // git's own last words (authentication failed, no such revision) become the reason's message.
+    terminationMessagePolicy: 'FallbackToLogsOnError',
     securityContext: containerSecurityContext(runAsNonRoot),
   };
 }
@@ -97,7 +148,8 @@ export function service(
   poolResources: ResourceRequirements | undefined,
   runAsNonRoot: boolean | undefined,
 ): Container {
-  const command = s.script !== undefined ? ['/bin/sh', '-e', '-c', s.script] : s.command;
+  // A script as a step's: byte for byte, under sh -e or its own #! interpreter.
+  const command = s.script !== undefined ? scriptCommand(s.script) : s.command;
   const res = resources(s.resources, poolResources);
   return {
     name: s.name,

@@ -14,6 +14,7 @@
 import type { Step } from '../types.ts';
 import { parseDuration } from '../duration.ts';
 import { workspaceMount } from './constants.ts';
+import { verbatim } from './verbatim.ts';
 
 /** The wrapper. $@ is the step's own argv. */
 export const wrapperScript = `# furrow step wrapper: see docs/adr/0004-runner-pod.md
@@ -52,13 +53,21 @@ export function needsWrapper(step: Step): boolean {
   return step.timeout !== undefined || step.onError === 'continue';
 }
 
+/**
+ * The argv that runs a script (a step's or a service's): under /bin/sh -e, or, when it starts
+ * with #!, as an executable file so its own interpreter runs it. Escaped for Kubernetes'
+ * $(VAR) expansion, so the script reaches the shell byte for byte.
+ */
+export function scriptCommand(script: string): string[] {
+  if (script.startsWith('#!'))
+    return ['/bin/sh', '-c', verbatim(shebangLauncher), 'furrow-step', verbatim(script)];
+  return ['/bin/sh', '-e', '-c', verbatim(script)];
+}
+
 /** The step's own argv: what the user asked to run. */
 function ownProcess(step: Step): { command?: string[]; args?: string[] } {
-  if (step.script !== undefined) {
-    if (step.script.startsWith('#!'))
-      return { command: ['/bin/sh', '-c', shebangLauncher, 'furrow-step', step.script] };
-    return { command: ['/bin/sh', '-e', '-c', step.script] };
-  }
+  if (step.script !== undefined) return { command: scriptCommand(step.script) };
+  // command and args as the user wrote them: Kubernetes expands $(VAR) in them, as in any pod.
   return {
     ...(step.command !== undefined ? { command: step.command } : {}),
     ...(step.args !== undefined ? { args: step.args } : {}),
@@ -68,8 +77,8 @@ function ownProcess(step: Step): { command?: string[]; args?: string[] } {
 export function stepProcess(step: Step): StepProcess {
   const own = ownProcess(step);
   if (!needsWrapper(step)) return { ...own, env: [], wrapped: false };
-  // The schema requires a script or a command for wrapped steps: an image's own entrypoint
-  // can't be wrapped because it is unknown here.
+  // The schema requires a script or a command for wrapped steps (wrappedStepRunsACommand): an
+  // image's own entrypoint can't be wrapped because it is unknown here.
   const argv = [...(own.command ?? []), ...(own.args ?? [])];
   const env = [
     { name: 'FURROW_STEP_NAME', value: step.name },
@@ -78,7 +87,7 @@ export function stepProcess(step: Step): StepProcess {
   const timeoutMs = step.timeout === undefined ? undefined : parseDuration(step.timeout);
   if (timeoutMs !== undefined)
     env.push({ name: 'FURROW_STEP_TIMEOUT', value: String(Math.max(1, Math.ceil(timeoutMs / 1000))) });
-  return { command: ['/bin/sh', '-c', wrapperScript, 'furrow-step', ...argv], env, wrapped: true };
+  return { command: ['/bin/sh', '-c', verbatim(wrapperScript), 'furrow-step', ...argv], env, wrapped: true };
 }
 
 export interface WrapperReport {

@@ -182,41 +182,52 @@ export function envVars(description: string) {
 }
 
 /**
- * The fields every container of a run has, steps and services alike. `what` names it in the
- * descriptions ("step", "service").
+ * What differs between a step's container and a service's: services start before the checkout
+ * and run beside every step, so they take nothing of the steps' defaults (as Tekton sidecars
+ * and GitHub Actions service containers take nothing of the steps' or job's settings).
  */
-export function containerFields(what: string) {
+const containerDefaults = {
+  step: {
+    env: 'Environment variables of this step; they override variables of the same name in spec.env.',
+    workingDir:
+      'Absolute path of the directory the step starts in. Defaults to the checked-out source (/workspace/source), or /workspace when the run has no source.',
+    resources:
+      'CPU and memory for this step; requests and limits not given here come from spec.resources, then from the pool’s runner.resources.',
+  },
+  service: {
+    env: 'Environment variables of this service. Services do not receive spec.env, which is the steps’.',
+    workingDir:
+      'Absolute path of the directory the service starts in. Defaults to the image’s own working directory: services start before the source is checked out.',
+    resources:
+      'CPU and memory for this service; requests and limits not given here come from the pool’s runner.resources (not from spec.resources, which is the steps’).',
+  },
+};
+
+/** The fields every container of a run has, steps and services alike. */
+export function containerFields(what: keyof typeof containerDefaults) {
+  const described = containerDefaults[what];
   return {
     script: Type.Optional(
       nonEmptyString({
-        description: `A script the ${what} runs instead of command/args. It runs with /bin/sh -e (the first failing command fails the ${what}) unless its first line is a #! naming another interpreter.`,
+        description: `A script the ${what} runs instead of command/args, byte for byte (no $(VAR) expansion). It runs with /bin/sh -e (the first failing command fails the ${what}) unless its first line is a #! naming another interpreter, in which case it runs as an executable file.`,
       }),
     ),
     command: Type.Optional(
       Type.Array(Type.String(), {
         minItems: 1,
-        description: `The executable and its arguments, run without a shell; replaces the image’s entrypoint.`,
+        description: `The executable and its arguments, run without a shell; replaces the image’s entrypoint. As in any pod, $(VAR) becomes the value of VAR when the ${what}’s env${what === 'step' ? ' (or spec.env)' : ''} defines it, and $$ is a literal $.`,
       }),
     ),
     args: Type.Optional(
       Type.Array(Type.String(), {
-        description: `Arguments to command, or to the image’s entrypoint when command is unset.`,
+        description: `Arguments to command, or to the image’s entrypoint when command is unset; $(VAR) and $$ are expanded as in command.`,
       }),
     ),
-    env: Type.Optional(
-      envVars(`Environment variables of this ${what}; they override variables of the same name in spec.env.`),
-    ),
+    env: Type.Optional(envVars(described.env)),
     workingDir: Type.Optional(
-      Type.String({
-        pattern: patterns.absolutePath,
-        description: `Absolute path of the directory the ${what} starts in. Defaults to the checked-out source in the shared workspace.`,
-      }),
+      Type.String({ pattern: patterns.absolutePath, description: described.workingDir }),
     ),
-    resources: Type.Optional(
-      resourceRequirements(
-        `CPU and memory for this ${what}; requests and limits not given here come from spec.resources.`,
-      ),
-    ),
+    resources: Type.Optional(resourceRequirements(described.resources)),
   };
 }
 

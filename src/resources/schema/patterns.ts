@@ -42,11 +42,20 @@ export const portName = '^[a-z0-9]([-a-z0-9]*[a-z0-9])?$';
 /** Remote URLs git clones from: a scheme it speaks, or the scp-like user@host:path form. */
 export const gitUrl = '^((https?|ssh|git|file)://[^\\s]+|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:[^\\s]+)$';
 
+/** The git URLs that go over SSH: ssh://, or scp-like user@host:path. */
+export const sshGitUrl = '^(ssh://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)';
+
+/** The git URLs credentials apply to: http(s) and SSH. */
+export const authenticatedGitUrl = '^(https?://|ssh://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)';
+
 /** A path from the filesystem root. */
 export const absolutePath = '^/';
 
-/** A single word: git revisions never contain whitespace. */
-export const noWhitespace = '^\\S+$';
+/**
+ * A git revision: a single word (revisions never contain whitespace) that doesn't start with -,
+ * which git would read as an option.
+ */
+export const gitRevision = '^[^-\\s]\\S*$';
 
 /** RFC 3339 date-time as metav1.Time serialises it; ajv's stand-in for OpenAPI's date-time format. */
 export const rfc3339 =

@@ -21,7 +21,10 @@ import {
   everyStepHasAnImage,
   scriptExcludesCommand,
   servicesAndStepsNamedApart,
+  credentialsNeedHttpOrSsh,
+  sshUrlNeedsCredentials,
   stepRunsSomething,
+  wrappedStepRunsACommand,
 } from './rules.ts';
 
 const step = object(
@@ -41,14 +44,14 @@ const step = object(
       stringEnum(['stopAndFail', 'continue'], {
         default: 'stopAndFail',
         description:
-          'What a failure of this step does: stopAndFail (the default) skips the remaining steps and fails the run; continue records the failure and runs the next step, and the run can still succeed.',
+          'What a failure of this step does: stopAndFail (the default) skips the remaining steps and fails the run; continue records the failure and runs the next step, and the run can still succeed. With continue (or a timeout) the step needs a script or a command: it runs under a shell wrapper, which can’t run the image’s entrypoint that args alone would use.',
       }),
     ),
   },
   {
     description:
       'A step: one container that runs a script or a command in the shared workspace, after the previous step ended.',
-    'x-kubernetes-validations': [scriptExcludesCommand, stepRunsSomething],
+    'x-kubernetes-validations': [scriptExcludesCommand, stepRunsSomething, wrappedStepRunsACommand],
   },
 );
 
@@ -93,18 +96,31 @@ const service = object(
   },
 );
 
+const gitCredentials = object(
+  {
+    secretName: Type.String({
+      pattern: patterns.dnsSubdomain,
+      maxLength: 253,
+      description:
+        'Name of a Secret in the run’s namespace. For an https:// or http:// URL it holds username and password (a kubernetes.io/basic-auth Secret; for a token, the token as password and the user name the host expects, e.g. x-access-token on GitHub, oauth2 on GitLab). For an SSH URL it holds ssh-privatekey (a kubernetes.io/ssh-auth Secret) and known_hosts (the server’s host keys, as ssh-keyscan prints them): without known_hosts the checkout fails, as Furrow never turns host key checking off. Only the checkout container mounts it (read-only, mode 0400, owned by root: the operator’s --git-image must run as root, as the default one does); steps and services never see it. A missing Secret or key fails the attempt with CheckoutFailed, naming it.',
+    }),
+  },
+  { description: 'The Secret git authenticates with.' },
+);
+
 const gitSource = object(
   {
     url: Type.String({
       pattern: patterns.gitUrl,
       maxLength: 2048,
       description:
-        'The repository to clone: an https://, http://, ssh://, git:// or file:// URL, or scp-like user@host:path.',
+        'The repository to clone: an https://, http://, ssh://, git:// or file:// URL, or scp-like user@host:path. An SSH URL needs credentials.',
     }),
     revision: nonEmptyString({
-      pattern: patterns.noWhitespace,
+      pattern: patterns.gitRevision,
       maxLength: 255,
-      description: 'What to check out: a branch (main), a tag (v1.2.0) or a commit SHA.',
+      description:
+        'What to check out: a branch (main), a tag (v1.2.0) or a commit SHA. It may not start with -, which git would read as an option.',
     }),
     depth: Type.Optional(
       int32({
@@ -112,8 +128,12 @@ const gitSource = object(
         description: 'Fetch only this many commits of history (git clone --depth); unset fetches all of it.',
       }),
     ),
+    credentials: Type.Optional(gitCredentials),
   },
-  { description: 'A git repository.' },
+  {
+    description: 'A git repository.',
+    'x-kubernetes-validations': [sshUrlNeedsCredentials, credentialsNeedHttpOrSsh],
+  },
 );
 
 const spec = object(
@@ -151,11 +171,13 @@ const spec = object(
       }),
     ),
     env: Type.Optional(
-      envVars('Environment variables of every step; a step’s own env overrides them by name.'),
+      envVars(
+        'Environment variables of every step (not of the services); a step’s own env overrides them by name.',
+      ),
     ),
     resources: Type.Optional(
       resourceRequirements(
-        'CPU and memory of each step, unless the step says otherwise; the pool’s runner.resources fill in the rest.',
+        'CPU and memory of each step (not of the services), unless the step says otherwise; the pool’s runner.resources fill in the rest.',
       ),
     ),
     timeout: Type.Optional(
@@ -178,7 +200,11 @@ const spec = object(
             }),
           ),
           backoff: Type.Optional(
-            duration({ default: '10s', description: 'How long to wait before each retry; default 10s.' }),
+            duration({
+              default: '10s',
+              description:
+                'How long to wait before the first retry (default 10s). Each further retry waits twice as long as the one before (10s, 20s, 40s, ...), up to 1h. An attempt lost to the infrastructure is retried at once.',
+            }),
           ),
         },
         { default: {}, description: 'Starting a failed run over.' },
@@ -188,7 +214,7 @@ const spec = object(
       int32({
         default: 0,
         description:
-          'Runs with a higher priority leave the pool’s queue first; equal priorities go in order of creation. Default 0; may be negative.',
+          'Runs with a higher priority leave the pool’s queue first. Among equal priorities namespaces take turns: a run’s place counts the runs its namespace already has running plus the runs ahead of it in its own namespace, so one namespace can’t fill the pool before the others; ties go in order of creation. Default 0; may be negative.',
       }),
     ),
     ttlSecondsAfterFinished: Type.Optional(

@@ -163,3 +163,44 @@ export const keysAreQualifiedNames: CelRule<Record<string, string>> = {
   check: (self) => Object.keys(self).every(isQualifiedName),
   explain: (self) => `key ${Object.keys(self).find((k) => !isQualifiedName(k)) ?? ''} ${qualifiedNameRule}`,
 };
+
+/**
+ * A step with a timeout or onError: continue runs under the step wrapper, which runs the
+ * step's argv; an image's own entrypoint is unknown to Furrow, so args alone can't be wrapped.
+ */
+export const wrappedStepRunsACommand: CelRule<Runnable & { timeout?: string; onError?: string }> = {
+  rule: "!(has(self.timeout) || (has(self.onError) && self.onError == 'continue')) || has(self.script) || has(self.command)",
+  message:
+    'a step with a timeout or onError: continue needs a script or a command: it runs under a shell wrapper, which can not run the image entrypoint that args alone rely on',
+  fieldPath: '.command',
+  reason: 'FieldValueRequired',
+  check: (self) =>
+    !(has(self.timeout) || self.onError === 'continue') || has(self.script) || has(self.command),
+};
+
+interface GitSourceFields {
+  url: string;
+  credentials?: object;
+}
+const matches = (pattern: string, text: string): boolean => new RegExp(pattern, 'u').test(text);
+
+/**
+ * An SSH URL can't work without credentials: the checkout needs a private key, and the
+ * server's host keys to check it against (ssh-privatekey and known_hosts in the Secret).
+ */
+export const sshUrlNeedsCredentials: CelRule<GitSourceFields> = {
+  rule: `!self.url.matches(${celPattern(patterns.sshGitUrl)}) || has(self.credentials)`,
+  message:
+    'an SSH URL needs credentials: a Secret with the keys ssh-privatekey and known_hosts (Furrow never clones without checking the server host key)',
+  fieldPath: '.credentials',
+  reason: 'FieldValueRequired',
+  check: (self) => !matches(patterns.sshGitUrl, self.url) || has(self.credentials),
+};
+
+export const credentialsNeedHttpOrSsh: CelRule<GitSourceFields> = {
+  rule: `!has(self.credentials) || self.url.matches(${celPattern(patterns.authenticatedGitUrl)})`,
+  message: 'credentials apply to https://, http://, ssh:// and scp-like URLs only',
+  fieldPath: '.credentials',
+  reason: 'FieldValueForbidden',
+  check: (self) => !has(self.credentials) || matches(patterns.authenticatedGitUrl, self.url),
+};

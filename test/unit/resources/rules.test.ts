@@ -114,6 +114,58 @@ const cases: [string, Case][] = [
     },
   ],
   [
+    'a timeout with args alone (the image’s entrypoint can’t be wrapped)',
+    { rule: rules.wrappedStepRunsACommand, self: { args: ['test'], timeout: '5m' }, valid: false },
+  ],
+  [
+    'onError: continue with args alone',
+    { rule: rules.wrappedStepRunsACommand, self: { args: ['test'], onError: 'continue' }, valid: false },
+  ],
+  [
+    'onError: stopAndFail with args alone (not wrapped)',
+    { rule: rules.wrappedStepRunsACommand, self: { args: ['test'], onError: 'stopAndFail' }, valid: true },
+  ],
+  [
+    'a timeout with a command',
+    { rule: rules.wrappedStepRunsACommand, self: { command: ['go'], timeout: '5m' }, valid: true },
+  ],
+  [
+    'a timeout with a script',
+    { rule: rules.wrappedStepRunsACommand, self: { script: 'go test', timeout: '5m' }, valid: true },
+  ],
+  [
+    'an ssh:// URL without credentials',
+    { rule: rules.sshUrlNeedsCredentials, self: { url: 'ssh://git@example.com/a.git' }, valid: false },
+  ],
+  [
+    'an scp-like URL with credentials',
+    {
+      rule: rules.sshUrlNeedsCredentials,
+      self: { url: 'git@example.com:a.git', credentials: { secretName: 'k' } },
+      valid: true,
+    },
+  ],
+  [
+    'an https URL without credentials (a public repository)',
+    { rule: rules.sshUrlNeedsCredentials, self: { url: 'https://user@example.com:8443/a.git' }, valid: true },
+  ],
+  [
+    'credentials with an http URL',
+    {
+      rule: rules.credentialsNeedHttpOrSsh,
+      self: { url: 'http://10.0.0.1:8080/a.git', credentials: { secretName: 'k' } },
+      valid: true,
+    },
+  ],
+  [
+    'credentials with a file URL',
+    {
+      rule: rules.credentialsNeedHttpOrSsh,
+      self: { url: 'file:///srv/a.git', credentials: { secretName: 'k' } },
+      valid: false,
+    },
+  ],
+  [
     'spec.image covers every step',
     { rule: rules.everyStepHasAnImage, self: { image: 'node:24', steps: [{ name: 'a' }] }, valid: true },
   ],

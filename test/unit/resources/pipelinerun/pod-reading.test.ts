@@ -261,6 +261,22 @@ test('failureOf: the infrastructure’s failures don’t count, the job’s do',
       },
     },
     {
+      name: 'the checkout failed and said why (its termination message: a missing credential key, git’s error)',
+      pod: failed({
+        states: {
+          'furrow-checkout': terminated(2, 1, 3, {
+            message: 'Secret deploy-key has no key known_hosts (or the Secret is missing): …\n',
+          }),
+        },
+      }),
+      want: {
+        kind: 'job',
+        reason: 'CheckoutFailed',
+        message:
+          'checking out the source failed (exit code 2): Secret deploy-key has no key known_hosts (or the Secret is missing): …',
+      },
+    },
+    {
       name: 'a step failed',
       pod: failed({ states: { ...ready, build: terminated(2, 3, 9) } }),
       want: { kind: 'job', reason: 'StepFailed', message: 'step build exited with code 2' },

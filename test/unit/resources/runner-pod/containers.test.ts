@@ -3,9 +3,18 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import type { Container } from '../../../../src/kube/json.ts';
-import type { PipelineRun, Step } from '../../../../src/resources/types.ts';
+import type { GitSource, PipelineRun, Step } from '../../../../src/resources/types.ts';
 import { gitImage, makePool, makeRun } from '../../../support/builders.ts';
 import { build, containers, container, oneStep } from './helpers.ts';
+
+/** How a #! script runs: written to a file and executed (its $ escaped for Kubernetes). */
+const shebangArgv = (script: string) => [
+  '/bin/sh',
+  '-c',
+  'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
+  'furrow-step',
+  script,
+];
 
 test('container order: services (native sidecars), checkout, steps but the last; the last step is the main container', () => {
   const cases: { name: string; run: PipelineRun; init: string[]; main: string[] }[] = [
@@ -55,9 +64,16 @@ test('container order: services (native sidecars), checkout, steps but the last;
   }
 });
 
-test('the checkout fetches the revision asked for into the shared workspace', () => {
+test('the checkout fetches the revision asked for into the shared workspace, with the credentials if any', () => {
+  const noPrompt = { name: 'GIT_TERMINAL_PROMPT', value: '0' };
+  const workspace = { name: 'workspace', mountPath: '/workspace' };
+  const credentialsMount = {
+    name: 'furrow-git-credentials',
+    mountPath: '/var/run/secrets/furrow.dev/git-credentials',
+    readOnly: true,
+  };
   const cases: {
-    git: { url: string; revision: string; depth?: number };
+    git: GitSource;
     env: { name: string; value: string }[];
   }[] = [
     {
@@ -65,24 +81,74 @@ test('the checkout fetches the revision asked for into the shared workspace', ()
       env: [
         { name: 'FURROW_GIT_URL', value: 'https://example.com/a.git' },
         { name: 'FURROW_GIT_REVISION', value: 'v1.2.0' },
+        noPrompt,
       ],
     },
     {
-      git: { url: 'git@example.com:a.git', revision: 'main', depth: 1 },
+      git: {
+        url: 'git@example.com:a.git',
+        revision: 'main',
+        depth: 1,
+        credentials: { secretName: 'deploy-key' },
+      },
       env: [
         { name: 'FURROW_GIT_URL', value: 'git@example.com:a.git' },
         { name: 'FURROW_GIT_REVISION', value: 'main' },
         { name: 'FURROW_GIT_DEPTH', value: '1' },
+        { name: 'FURROW_GIT_SECRET', value: 'deploy-key' },
+        noPrompt,
+      ],
+    },
+    {
+      // Env values are expanded by Kubernetes too: a $( in a URL must survive it.
+      git: {
+        url: 'https://example.com/$(HOME)$$.git',
+        revision: 'main',
+        credentials: { secretName: 'token' },
+      },
+      env: [
+        { name: 'FURROW_GIT_URL', value: 'https://example.com/$$(HOME)$$$.git' },
+        { name: 'FURROW_GIT_REVISION', value: 'main' },
+        { name: 'FURROW_GIT_SECRET', value: 'token' },
+        noPrompt,
       ],
     },
   ];
   for (const c of cases) {
-    const checkout = container(build(makeRun({ spec: { source: { git: c.git } } })), 'furrow-checkout');
+    const pod = build(makeRun({ spec: { source: { git: c.git } } }));
+    const checkout = container(pod, 'furrow-checkout');
+    const authenticates = c.git.credentials !== undefined;
     assert.equal(checkout.image, gitImage);
     assert.deepEqual(checkout.env, c.env);
-    assert.deepEqual(checkout.volumeMounts, [{ name: 'workspace', mountPath: '/workspace' }]);
+    assert.deepEqual(checkout.volumeMounts, authenticates ? [workspace, credentialsMount] : [workspace]);
+    assert.equal(
+      checkout.terminationMessagePolicy,
+      'FallbackToLogsOnError',
+      'git’s last words reach the status',
+    );
     assert.deepEqual(checkout.command?.slice(0, 3), ['/bin/sh', '-e', '-c']);
-    assert.match(checkout.command?.[3] ?? '', /cd "\/workspace\/source"/);
+    const script = checkout.command?.[3] ?? '';
+    assert.match(script, /cd "\/workspace\/source"/);
+    assert.equal(
+      /GIT_SSH_COMMAND/.test(script),
+      authenticates,
+      'the credentials part only when there are credentials',
+    );
+    if (authenticates) {
+      assert.match(script, /StrictHostKeyChecking=yes/);
+      assert.doesNotMatch(script, /StrictHostKeyChecking=no/);
+      assert.match(script, /refuse known_hosts/);
+    }
+    const volume = pod.spec?.volumes?.find((v) => v.name === 'furrow-git-credentials');
+    assert.deepEqual(
+      volume,
+      c.git.credentials
+        ? {
+            name: 'furrow-git-credentials',
+            secret: { secretName: c.git.credentials.secretName, defaultMode: 0o400, optional: true },
+          }
+        : undefined,
+    );
   }
 });
 
@@ -129,13 +195,7 @@ test('a step: its image (else spec.image), command or script, working directory'
       step: { name: 's', script: '#!/usr/bin/env python3\nprint(1)\n' },
       source: true,
       want: {
-        command: [
-          '/bin/sh',
-          '-c',
-          'f=$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
-          'furrow-step',
-          '#!/usr/bin/env python3\nprint(1)\n',
-        ],
+        command: shebangArgv('#!/usr/bin/env python3\nprint(1)\n'),
       },
     },
   ];
@@ -224,49 +284,6 @@ test('resources merge name by name: the step’s, then spec.resources, then the 
     const pool = makePool({ spec: { runner: c.pool ? { resources: c.pool } : {} } });
     assert.deepEqual(container(build(run, pool), 'only').resources, c.want, c.name);
   }
-});
-
-test('services: their own resources merged over the pool’s, ports default to TCP, script through sh -e', () => {
-  const run = makeRun({
-    spec: {
-      resources: { requests: { cpu: '4' } },
-      services: [
-        {
-          name: 'db',
-          image: 'postgres:17',
-          ports: [{ containerPort: 5432 }, { containerPort: 53, protocol: 'UDP' }],
-        },
-        { name: 'mock', image: 'busybox', script: 'httpd -f', resources: { limits: { memory: '64Mi' } } },
-        { name: 'raw', image: 'redis:8', command: ['redis-server'], args: ['--save', ''] },
-      ],
-    },
-  });
-  const pod = build(run, makePool({ spec: { runner: { resources: { requests: { cpu: '100m' } } } } }));
-  const db = container(pod, 'db');
-  assert.deepEqual(db.ports, [
-    { containerPort: 5432, protocol: 'TCP' },
-    { containerPort: 53, protocol: 'UDP' },
-  ]);
-  assert.deepEqual(
-    db.resources,
-    { requests: { cpu: '100m' } },
-    'services don’t take the steps’ spec.resources',
-  );
-  assert.equal(db.command, undefined, 'the image’s entrypoint');
-  assert.equal(
-    db.workingDir,
-    undefined,
-    'services start before the checkout: no source directory yet, the image’s own',
-  );
-  const mock = container(pod, 'mock');
-  assert.deepEqual(mock.command, ['/bin/sh', '-e', '-c', 'httpd -f']);
-  assert.deepEqual(
-    mock.resources,
-    { requests: { cpu: '100m' }, limits: { memory: '64Mi' } },
-    'its own limit, the pool’s request',
-  );
-  const raw = container(pod, 'raw');
-  assert.deepEqual([raw.command, raw.args], [['redis-server'], ['--save', '']]);
 });
 
 test('the step wrapper is used only with a timeout or onError: continue', () => {

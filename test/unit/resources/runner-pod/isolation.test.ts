@@ -24,7 +24,30 @@ function runs(): [string, PipelineRun][] {
       run.metadata = { ...run.metadata, namespace: 'ci', uid: `uid-${e.file}`, generation: 1 };
       return [e.file, run];
     });
-  return [...fromExamples, ['a hostile stored run', hostileRun()]];
+  return [
+    ...fromExamples,
+    ['a hostile stored run', hostileRun()],
+    ['a run reaching for its git credentials', runReachingForCredentials()],
+  ];
+}
+
+/** The credentials must stay in the checkout however the run tries to reach them. */
+function runReachingForCredentials(): PipelineRun {
+  return makeRun({
+    name: 'reaching',
+    spec: {
+      source: {
+        git: { url: 'git@example.com:a.git', revision: 'main', credentials: { secretName: 'deploy-key' } },
+      },
+      services: [
+        { name: 'db', image: 'postgres:17', workingDir: '/var/run/secrets/furrow.dev/git-credentials' },
+      ],
+      steps: [
+        { name: 'build', script: 'cat /var/run/secrets/furrow.dev/git-credentials/ssh-privatekey' },
+        { name: 'test', command: ['ls', '/var/run/secrets/furrow.dev/git-credentials'] },
+      ],
+    },
+  });
 }
 
 /** Fields a pod has and a PipelineRun doesn't, smuggled into every level of a run. */
@@ -78,10 +101,21 @@ for (const [what, run] of runs()) {
       assert.equal(spec.enableServiceLinks, false);
       for (const field of ['hostNetwork', 'hostPID', 'hostIPC', 'shareProcessNamespace', 'nodeName'] as const)
         assert.equal(spec[field], undefined, field);
+      const credentials = run.spec.source?.git.credentials;
       assert.deepEqual(
-        spec.volumes?.map((v) => Object.keys(v).sort()),
-        [['emptyDir', 'name']],
-        'one emptyDir workspace, no host paths',
+        spec.volumes,
+        [
+          { name: 'workspace', emptyDir: {} },
+          ...(credentials
+            ? [
+                {
+                  name: 'furrow-git-credentials',
+                  secret: { secretName: credentials.secretName, defaultMode: 0o400, optional: true },
+                },
+              ]
+            : []),
+        ],
+        'one emptyDir workspace and the git credentials Secret, no host paths',
       );
       assert.deepEqual(spec.securityContext?.seccompProfile, { type: 'RuntimeDefault' });
       assert.equal(spec.securityContext?.runAsUser, undefined);
@@ -93,11 +127,26 @@ for (const [what, run] of runs()) {
         assert.deepEqual(sc.seccompProfile, { type: 'RuntimeDefault' }, `${c.name} seccomp`);
         assert.equal(sc.runAsUser, undefined, `${c.name} runAsUser`);
         assert.equal(c.volumeDevices, undefined, `${c.name} devices`);
+        // The git credentials reach the checkout alone, read-only; steps and services never.
         assert.deepEqual(
-          c.volumeMounts?.map((m) => m.name),
-          ['workspace'],
-          `${c.name} mounts only the workspace`,
+          c.volumeMounts,
+          [
+            { name: 'workspace', mountPath: '/workspace' },
+            ...(credentials && c.name === 'furrow-checkout'
+              ? [
+                  {
+                    name: 'furrow-git-credentials',
+                    mountPath: '/var/run/secrets/furrow.dev/git-credentials',
+                    readOnly: true,
+                  },
+                ]
+              : []),
+          ],
+          `${c.name} mounts only the workspace${c.name === 'furrow-checkout' ? ' and the credentials' : ''}`,
         );
+        const env = JSON.stringify(c.env ?? []);
+        if (credentials && c.name !== 'furrow-checkout')
+          assert.ok(!env.includes(credentials.secretName), `${c.name} env names the credentials Secret`);
         for (const port of c.ports ?? []) {
           assert.equal(port.hostPort, undefined, `${c.name} hostPort`);
           assert.equal(port.hostIP, undefined, `${c.name} hostIP`);
