@@ -75,6 +75,11 @@ export function nonEmptyString(options: Described & StringOptions) {
   return Type.String({ minLength: 1, ...options });
 }
 
+/** An image reference: printable ASCII, no spaces (patterns.imageReference). */
+export function imageRef(description: string) {
+  return Type.String({ minLength: 1, maxLength: 4096, pattern: patterns.imageReference, description });
+}
+
 /** A DNS-label name of a step or service; it becomes a container name. */
 export function containerName(description: string) {
   return Type.String({

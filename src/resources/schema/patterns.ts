@@ -48,6 +48,13 @@ export const sshGitUrl = '^(ssh://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)';
 /** The git URLs credentials apply to: http(s) and SSH. */
 export const authenticatedGitUrl = '^(https?://|ssh://|[A-Za-z0-9._-]+@[A-Za-z0-9.-]+:)';
 
+/**
+ * An image reference as a container runtime reads one (registry/name:tag@digest): printable
+ * ASCII without spaces. The API server itself only refuses surrounding spaces, so a reference
+ * a kubelet can never pull would otherwise wait out the pending timeout.
+ */
+export const imageReference = '^[!-~]+$';
+
 /** A path from the filesystem root. */
 export const absolutePath = '^/';
 

@@ -9,6 +9,7 @@ import {
   envVars,
   int32,
   int64,
+  imageRef,
   nonEmptyString,
   object,
   resourceRequirements,
@@ -32,7 +33,7 @@ const step = object(
     name: containerName(
       'Name of the step, unique in the run: a DNS label, as it names the step’s container. Names starting with furrow- are reserved.',
     ),
-    image: Type.Optional(nonEmptyString({ description: 'Image the step runs in; defaults to spec.image.' })),
+    image: Type.Optional(imageRef('Image the step runs in; defaults to spec.image.')),
     ...containerFields('step'),
     timeout: Type.Optional(
       duration({
@@ -77,7 +78,7 @@ const service = object(
     name: containerName(
       'Name of the service, unique in the run and different from every step name: a DNS label, as it names the service’s container. Names starting with furrow- are reserved.',
     ),
-    image: nonEmptyString({ description: 'Image of the service, e.g. postgres:17.' }),
+    image: imageRef('Image of the service, e.g. postgres:17.'),
     ...containerFields('service'),
     ports: Type.Optional(
       Type.Array(containerPort, {
@@ -143,11 +144,7 @@ const spec = object(
       maxLength: 63,
       description: 'Name of the NodePool whose nodes run this run.',
     }),
-    image: Type.Optional(
-      nonEmptyString({
-        description: 'The image of every step that names none (Wercker’s box), e.g. node:24.',
-      }),
-    ),
+    image: Type.Optional(imageRef('The image of every step that names none (Wercker’s box), e.g. node:24.')),
     source: Type.Optional(
       object(
         { git: gitSource },
