@@ -14,6 +14,8 @@ import { startOperator, type OperatorOptions, type OperatorProcess } from './ope
 export interface EnvOptions {
   /** kwok nodes for the pool (default 2). */
   nodes?: number;
+  /** Their CPU cores (default 8). */
+  nodeCpu?: string;
   /** Pool fields beyond its nodeSelector. */
   pool?: Partial<NodePoolSpec>;
   /** Create the pool (default true). */
@@ -230,7 +232,10 @@ export async function furrowEnv(t: TestContext, options: EnvOptions = {}): Promi
   const nodes = options.nodes ?? 2;
   for (let i = 0; i < nodes; i++) {
     const name = `e2e-${env.id}-${i}`;
-    await createKwokNode(t, name, { labels: { ...env.nodeLabel, 'furrow.dev/class': 'peasant' } });
+    await createKwokNode(t, name, {
+      labels: { ...env.nodeLabel, 'furrow.dev/class': 'peasant' },
+      ...(options.nodeCpu ? { cpu: options.nodeCpu } : {}),
+    });
     env.nodeNames.push(name);
   }
   if (options.createPool !== false) await env.createPool(options.pool);

@@ -8,6 +8,8 @@ export interface KwokNodeOptions {
   labels?: Record<string, string>;
   taints?: k8s.V1Taint[];
   pods?: number;
+  /** CPU cores (default 8). */
+  cpu?: string;
 }
 
 export async function createKwokNode(
@@ -15,7 +17,7 @@ export async function createKwokNode(
   name: string,
   options: KwokNodeOptions = {},
 ): Promise<void> {
-  const capacity = { cpu: '8', memory: '32Gi', pods: String(options.pods ?? 110) };
+  const capacity = { cpu: options.cpu ?? '8', memory: '32Gi', pods: String(options.pods ?? 110) };
   await core().createNode({
     body: {
       metadata: {

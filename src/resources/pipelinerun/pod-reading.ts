@@ -111,7 +111,10 @@ export function roomShortage(pod: Pod): string | undefined {
  */
 export function onlyShortOfRoom(message: string | undefined): boolean {
   if (!message) return false;
-  const reasons = message.replace(/^0\/\d+ nodes are available: /, '').split(/\. preemption:/)[0] ?? '';
+  // The list of reasons ends at its first full stop; what follows is about preemption and
+  // dynamic resources ("no new claims to deallocate, preemption: ..."). A resource name may
+  // hold a dot (nvidia.com/gpu), never a dot and a space.
+  const reasons = message.replace(/^0\/\d+ nodes are available: /, '').split(/\.(\s|$)/)[0] ?? '';
   const short = /\d+ (Insufficient [\w./-]+|Too many pods)/g;
   if (!short.test(reasons)) return false;
   // Every other reason must be about nodes outside the pool: its selector or taints.

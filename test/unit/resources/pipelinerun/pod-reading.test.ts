@@ -167,6 +167,26 @@ test('stuckReason: image pulls that fail and pods no node takes', () => {
       want: undefined,
     },
     {
+      name: 'kube-scheduler 1.36’s own words, with its claims and preemption tail: waits',
+      pod: makePod(run, {
+        created: 0,
+        conditions: [
+          unschedulable(
+            "0/6 nodes are available: 2 Insufficient cpu, 4 node(s) didn't match Pod's node affinity/selector. no new claims to deallocate, preemption: 0/6 nodes are available: 6 Preemption is not helpful for scheduling.",
+          ),
+        ],
+      }),
+      want: undefined,
+    },
+    {
+      name: 'an extended resource with a dot in its name: waits',
+      pod: makePod(run, {
+        created: 0,
+        conditions: [unschedulable('0/2 nodes are available: 2 Insufficient nvidia.com/gpu.')],
+      }),
+      want: undefined,
+    },
+    {
       name: 'room and a volume conflict: stuck (waiting won’t fix the volume)',
       pod: makePod(run, {
         created: 0,
