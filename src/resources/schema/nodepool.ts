@@ -83,7 +83,7 @@ const runner = object(
       duration({
         default: '10m',
         description:
-          'How long a runner pod may stay unschedulable or unable to pull an image (default 10m) before its attempt fails, with reason Unschedulable or ImagePullFailed. Such a failure counts against spec.retries.limit: waiting again rarely helps a missing image or an impossible request.',
+          'How long a runner pod may stay unschedulable or unable to pull an image (default 10m) before its attempt fails, with reason Unschedulable or ImagePullFailed. Such a failure counts against spec.retries.limit: waiting again rarely helps a missing image or a node selector nothing matches. A pod the scheduler refuses only for want of room (Insufficient cpu, Too many pods) is not stuck: it waits as Pending (WaitingForRoom) without a deadline and is never charged to retries, as admission already waits for room (a run that could never fit is refused before it gets a pod).',
       }),
     ),
     ttlSecondsAfterFinished: Type.Optional(
@@ -120,13 +120,14 @@ const spec = object(
       int32({
         minimum: 0,
         description:
-          'Most runs of this pool that may run at once; the others wait in its queue. 0 pauses the pool: runs queue but none start. Unset: only node capacity limits.',
+          'Most runs of this pool that may run at once; the others wait in its queue. 0 pauses the pool: runs queue but none start. Unset: only node capacity limits. Either way a run also waits until its pod’s requests (cpu, memory, pods, extended resources) fit on a ready member node, net of what the pods already there request; a run larger than every member node fails at once with reason RequestsExceedNodes.',
       }),
     ),
     maxRunsPerNode: Type.Optional(
       int32({
         minimum: 1,
-        description: 'Most runs on one node at once. Unset: the node’s allocatable resources decide.',
+        description:
+          'Most runs of this pool on one node at once. An admitted run’s pod (and a retry’s) is pinned to a node with room by a required node affinity, so the scheduler can’t place more. Unset: the node’s allocatable resources decide.',
       }),
     ),
     namespaceSelector: Type.Optional(
