@@ -1,0 +1,276 @@
+// The chart rendered with each variant's values (test/fixtures/chart/<variant>.yaml): what each
+// variant promises, asserted directly.
+import assert from 'node:assert/strict';
+import { describe, test } from 'node:test';
+import { parseOptions } from '../../../src/config/options.ts';
+import { validateNodePool } from '../../../src/resources/validate.ts';
+import { managedByLabel, managedByValue } from '../../../src/resources/labels.ts';
+import {
+  helmTemplate,
+  only,
+  parseManifest,
+  releaseName,
+  releaseNamespace,
+  type KubeObject,
+} from '../../support/helm.ts';
+import { deployment, env, objects, operatorContainer, valuesArgs } from './rendered.ts';
+
+test('default: one replica, no leader election, the old pod stops before the new one starts', () => {
+  const d = deployment('default');
+  assert.equal(d.spec.replicas, 1);
+  assert.equal(d.spec.strategy.type, 'Recreate');
+  assert.equal(env('default').FURROW_LEADER_ELECT, 'false');
+  assert.equal(env('default').FURROW_LOG_FORMAT, 'json');
+  assert.equal(operatorContainer('default').image, 'furrow-operator:0.1.0');
+  const kinds = objects('default')
+    .map((o) => o.kind)
+    .sort();
+  assert.deepEqual(kinds, [
+    'ClusterRole',
+    'ClusterRoleBinding',
+    'Deployment',
+    'Service',
+    'ServiceAccount',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
+  ]);
+  const service = only(objects('default'), 'Service') as KubeObject & {
+    spec: { ports: { name: string; targetPort: string }[] };
+  };
+  assert.deepEqual(
+    service.spec.ports.map((p) => [p.name, p.targetPort]),
+    [['metrics', 'metrics']],
+    'the Service exposes /metrics only: the health port (with PUT /loglevel) stays private',
+  );
+});
+
+test('ha: three replicas elect a leader on a Lease in the release namespace, and a PDB keeps one', () => {
+  const d = deployment('ha');
+  assert.equal(d.spec.replicas, 3);
+  assert.equal(d.spec.strategy.type, 'RollingUpdate');
+  const e = env('ha');
+  assert.equal(e.FURROW_LEADER_ELECT, 'true');
+  assert.equal(e.FURROW_LEASE_NAME, 'furrow');
+  assert.equal(e.FURROW_LEASE_NAMESPACE, releaseNamespace);
+  const pdb = only(objects('ha'), 'PodDisruptionBudget') as KubeObject & {
+    spec: { minAvailable: number; selector: { matchLabels: Record<string, string> } };
+  };
+  assert.equal(pdb.spec.minAvailable, 1);
+  assert.deepEqual(pdb.spec.selector.matchLabels, {
+    'app.kubernetes.io/name': 'furrow',
+    'app.kubernetes.io/instance': releaseName,
+  });
+  const role = only(objects('ha'), 'Role');
+  assert.deepEqual(role.rules, [
+    { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
+    {
+      apiGroups: ['coordination.k8s.io'],
+      resources: ['leases'],
+      resourceNames: ['furrow'],
+      verbs: ['get', 'update'],
+    },
+  ]);
+  const binding = only(objects('ha'), 'RoleBinding');
+  assert.equal(binding.metadata.namespace, releaseNamespace);
+  assert.deepEqual(binding.roleRef, {
+    apiGroup: 'rbac.authorization.k8s.io',
+    kind: 'Role',
+    name: role.metadata.name,
+  });
+});
+
+test('out-of-cluster: no operator pod, but the ServiceAccount and its roles are there to borrow', () => {
+  assert.equal(deployment('out-of-cluster').spec.replicas, 0);
+  assert.equal(objects('out-of-cluster').filter((o) => o.kind === 'PodDisruptionBudget').length, 0);
+  only(objects('out-of-cluster'), 'ServiceAccount');
+  only(objects('out-of-cluster'), 'ClusterRoleBinding');
+});
+
+test('node-pools: NodePools from values are valid, labelled, and kept on uninstall', () => {
+  const pools = objects('node-pools').filter((o) => o.kind === 'NodePool');
+  assert.deepEqual(
+    pools.map((p) => p.metadata.name),
+    ['peasant', 'untrusted'],
+  );
+  for (const pool of pools) {
+    const result = validateNodePool(pool);
+    assert.ok(result.ok, `${pool.metadata.name}: ${JSON.stringify(result)}`);
+    assert.equal(pool.apiVersion, 'furrow.dev/v1alpha1');
+    assert.equal(pool.metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+  }
+  const untrusted = only(pools, 'NodePool', 'untrusted');
+  assert.equal(untrusted.metadata.labels?.team, 'platform');
+  assert.equal(untrusted.metadata.annotations?.['furrow.dev/owner'], 'platform@example.com');
+  const withoutKeep = parseManifest(
+    helmTemplate([...valuesArgs('node-pools'), '--set', 'keepNodePools=false']),
+  ).filter((o) => o.kind === 'NodePool');
+  assert.ok(withoutKeep.every((p) => !p.metadata.annotations?.['helm.sh/resource-policy']));
+});
+
+describe('runner-namespace', () => {
+  const ns = () => only(objects('runner-namespace'), 'Namespace', 'ci-runs');
+  interface Peer {
+    ipBlock?: { cidr: string; except?: string[] };
+    namespaceSelector?: { matchLabels: Record<string, string> };
+    podSelector?: { matchLabels: Record<string, string> };
+  }
+  interface PolicySpec {
+    podSelector: { matchLabels: Record<string, string> };
+    policyTypes: string[];
+    ingress: unknown[];
+    egress: { to: Peer[]; ports?: { protocol: string; port: number }[] }[];
+  }
+  const policy = () =>
+    only(objects('runner-namespace'), 'NetworkPolicy') as KubeObject & { spec: PolicySpec };
+
+  test('the namespace enforces Pod Security baseline and warns and audits restricted', () => {
+    const labels = ns().metadata.labels ?? {};
+    assert.equal(labels['pod-security.kubernetes.io/enforce'], 'baseline');
+    assert.equal(labels['pod-security.kubernetes.io/warn'], 'restricted');
+    assert.equal(labels['pod-security.kubernetes.io/audit'], 'restricted');
+    assert.equal(labels['furrow.dev/runs'], 'true');
+  });
+
+  test('the namespace and its policy survive helm uninstall (the runs in it must)', () => {
+    assert.equal(ns().metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+    assert.equal(policy().metadata.annotations?.['helm.sh/resource-policy'], 'keep');
+  });
+
+  test('the NetworkPolicy selects runner pods, denies ingress, and limits egress', () => {
+    const spec = policy().spec;
+    assert.equal(policy().metadata.namespace, 'ci-runs');
+    assert.deepEqual(spec.podSelector, { matchLabels: { [managedByLabel]: managedByValue } });
+    assert.deepEqual(spec.policyTypes, ['Ingress', 'Egress']);
+    assert.deepEqual(spec.ingress, [], 'nothing may connect to runner pods');
+    assert.equal(spec.egress.length, 2);
+  });
+
+  test('egress reaches the internet but not the metadata service, pods, Services or denied ranges', () => {
+    const [internet] = policy().spec.egress;
+    assert.equal(internet?.ports, undefined, 'every port of the internet');
+    assert.deepEqual(internet?.to, [
+      {
+        ipBlock: {
+          cidr: '0.0.0.0/0',
+          except: ['169.254.169.254/32', '172.20.0.0/16', '172.21.0.0/16', '10.0.0.0/8', '192.168.0.0/16'],
+        },
+      },
+    ]);
+  });
+
+  test('DNS goes only to the cluster DNS pods, port 53 over UDP and TCP', () => {
+    const dns = policy().spec.egress[1];
+    assert.deepEqual(dns?.to, [
+      {
+        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
+        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
+      },
+    ]);
+    assert.deepEqual(dns.ports, [
+      { protocol: 'UDP', port: 53 },
+      { protocol: 'TCP', port: 53 },
+    ]);
+  });
+
+  test('the default pod and Service ranges are kubeadm’s', () => {
+    const spec = parseManifest(helmTemplate(['--set', 'runnerNamespace.create=true'])).find(
+      (o) => o.kind === 'NetworkPolicy',
+    ) as KubeObject & { spec: PolicySpec };
+    assert.deepEqual(spec.spec.egress[0]?.to[0]?.ipBlock?.except, [
+      '169.254.169.254/32',
+      '10.244.0.0/16',
+      '10.96.0.0/12',
+    ]);
+  });
+
+  test('no NetworkPolicy when it is turned off', () => {
+    const off = parseManifest(
+      helmTemplate([
+        '--set',
+        'runnerNamespace.create=true',
+        '--set',
+        'runnerNamespace.networkPolicy.enabled=false',
+      ]),
+    );
+    assert.equal(off.filter((o) => o.kind === 'NetworkPolicy').length, 0);
+    only(off, 'Namespace');
+  });
+});
+
+test('service-monitor: a ServiceMonitor scrapes the metrics Service', () => {
+  const monitor = only(objects('service-monitor'), 'ServiceMonitor') as KubeObject & {
+    spec: {
+      selector: { matchLabels: Record<string, string> };
+      namespaceSelector: { matchNames: string[] };
+      endpoints: Record<string, string>[];
+    };
+  };
+  assert.equal(monitor.apiVersion, 'monitoring.coreos.com/v1');
+  assert.equal(monitor.metadata.labels?.release, 'prometheus');
+  const service = only(objects('service-monitor'), 'Service');
+  for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels))
+    assert.equal(service.metadata.labels?.[k], v, `the Service has ${k}=${v}`);
+  assert.deepEqual(monitor.spec.namespaceSelector.matchNames, [releaseNamespace]);
+  assert.deepEqual(monitor.spec.endpoints, [
+    { port: 'metrics', path: '/metrics', interval: '15s', scrapeTimeout: '10s' },
+  ]);
+  assert.equal(objects('default').filter((o) => o.kind === 'ServiceMonitor').length, 0, 'off by default');
+});
+
+test('configured: every setting reaches the operator', () => {
+  const container = operatorContainer('configured');
+  const { options } = parseOptions(container.args ?? [], env('configured'), { isTTY: true, hostname: 'h' });
+  assert.equal(
+    container.image,
+    'registry.example.com/ci/furrow-operator@sha256:0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef',
+  );
+  assert.deepEqual(
+    {
+      namespaces: options.namespaces,
+      workers: options.workers,
+      logLevel: options.logLevel,
+      logFormat: options.logFormat,
+      leaderElect: options.leaderElect,
+      leaseName: options.leaseName,
+      leaseDurationMs: options.leaseDurationMs,
+      renewDeadlineMs: options.renewDeadlineMs,
+      retryPeriodMs: options.retryPeriodMs,
+      defaultTtlSeconds: options.defaultTtlSeconds,
+      defaultPendingTimeoutMs: options.defaultPendingTimeoutMs,
+      gitImage: options.gitImage,
+      kubeApiQps: options.kubeApiQps,
+      kubeApiBurst: options.kubeApiBurst,
+      shutdownTimeoutMs: options.shutdownTimeoutMs,
+      resyncPeriodMs: options.resyncPeriodMs,
+      metricsPort: options.metricsPort,
+      healthPort: options.healthPort,
+    },
+    {
+      namespaces: ['team-a', 'team-b'],
+      workers: 16,
+      logLevel: 'debug',
+      logFormat: 'text',
+      leaderElect: true,
+      leaseName: 'furrow-leader',
+      leaseDurationMs: 20_000,
+      renewDeadlineMs: 15_000,
+      retryPeriodMs: 3_000,
+      defaultTtlSeconds: 168 * 3600,
+      defaultPendingTimeoutMs: 15 * 60_000,
+      gitImage: 'registry.example.com/mirror/git:2.49.1',
+      kubeApiQps: 50,
+      kubeApiBurst: 100,
+      shutdownTimeoutMs: 20_000,
+      resyncPeriodMs: 5 * 60_000,
+      metricsPort: 9090,
+      healthPort: 9091,
+    },
+  );
+  assert.equal(deployment('configured').spec.template.spec.serviceAccountName, 'furrow-operator');
+});
+
+test('the chart’s defaults are the operator’s defaults where it passes them', () => {
+  const { options: chart } = parseOptions([], env('default'), { isTTY: true, hostname: 'h' });
+  const { options: operator } = parseOptions([], {}, { isTTY: false, hostname: 'h' });
+  assert.deepEqual(chart, operator);
+});
