@@ -5,16 +5,7 @@ import { test } from 'node:test';
 import type { Container } from '../../../../src/kube/json.ts';
 import type { GitSource, PipelineRun, Step } from '../../../../src/resources/types.ts';
 import { gitImage, makePool, makeRun } from '../../../support/builders.ts';
-import { build, containers, container, oneStep } from './helpers.ts';
-
-/** How a #! script runs: written to a file and executed (its $ escaped for Kubernetes). */
-const shebangArgv = (script: string) => [
-  '/bin/sh',
-  '-c',
-  'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
-  'furrow-step',
-  script,
-];
+import { build, containers, container, oneStep, shebangArgv } from './helpers.ts';
 
 test('container order: services (native sidecars), checkout, steps but the last; the last step is the main container', () => {
   const cases: { name: string; run: PipelineRun; init: string[]; main: string[] }[] = [

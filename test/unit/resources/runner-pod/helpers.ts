@@ -26,3 +26,12 @@ export function container(pod: Pod, name: string): Container {
 }
 
 export const oneStep = (step: Partial<Step> = {}): Step[] => [{ name: 'only', command: ['true'], ...step }];
+
+/** How a #! script runs: written to a file and executed (its $ escaped for Kubernetes). */
+export const shebangArgv = (script: string) => [
+  '/bin/sh',
+  '-c',
+  'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
+  'furrow-step',
+  script,
+];

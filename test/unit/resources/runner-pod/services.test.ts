@@ -5,16 +5,7 @@ import { test } from 'node:test';
 import type { Container } from '../../../../src/kube/json.ts';
 import type { Service } from '../../../../src/resources/types.ts';
 import { makePool, makeRun } from '../../../support/builders.ts';
-import { build, container } from './helpers.ts';
-
-/** How a #! script runs: written to a file and executed (its $ escaped for Kubernetes). */
-const shebangArgv = (script: string) => [
-  '/bin/sh',
-  '-c',
-  'f=$$(mktemp); printf "%s" "$1" > "$f"; chmod +x "$f"; exec "$f"',
-  'furrow-step',
-  script,
-];
+import { build, container, shebangArgv } from './helpers.ts';
 
 test('services: their own resources merged over the pool’s, ports default to TCP, script through sh -e', () => {
   const run = makeRun({
