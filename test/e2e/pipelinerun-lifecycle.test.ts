@@ -235,12 +235,25 @@ test('changing the spec of a running run does not restart it', async (t) => {
   );
 });
 
-test('a pod that cannot be scheduled within the pool’s pendingTimeout fails the run Unschedulable', async (t) => {
+test('a pod that cannot be scheduled within the pool’s pendingTimeout, for a cause waiting won’t fix, fails the run Unschedulable', async (t) => {
   const env = await furrowEnv(t, { pool: { runner: { pendingTimeout: '3s' } } });
-  await env.createRun('too-big', { ...threeSteps(), resources: { requests: { cpu: '500' } } });
-  const pending = await env.waitForPhase('too-big', 'Pending');
+  // A taint someone else put on every node of the pool, which runner pods don't tolerate: not
+  // a matter of room, so admission lets the run in and the scheduler refuses its pod. (A pod
+  // too big for any node is refused before it gets a pod: capacity.test.ts.)
+  for (const name of env.nodeNames) {
+    const node = await core().readNode({ name });
+    node.spec ??= {};
+    node.spec.taints = [
+      ...(node.spec.taints ?? []),
+      { key: 'e2e.furrow.dev/maintenance', effect: 'NoSchedule' },
+    ];
+    await core().replaceNode({ name, body: node });
+  }
+  await env.createRun('untolerated', threeSteps());
+  const pending = await env.waitForPhase('untolerated', 'Pending');
   assert.equal(pending.status?.reason, 'Unschedulable');
-  const run = await env.waitForPhase('too-big', 'Failed', { timeoutMs: 30_000 });
+  assert.match(pending.status?.message ?? '', /untolerated taint/);
+  const run = await env.waitForPhase('untolerated', 'Failed', { timeoutMs: 30_000 });
   assert.equal(run.status?.reason, 'Unschedulable');
 });
 
