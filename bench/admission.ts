@@ -57,7 +57,10 @@ const pool = {
   apiVersion: 'furrow.dev/v1alpha1',
   kind: 'NodePool',
   metadata: { name: 'peasant' },
-  spec: { nodeSelector: { matchLabels: { 'furrow.dev/class': 'peasant' } } },
+  spec: {
+    nodeSelector: { matchLabels: { 'furrow.dev/class': 'peasant' } },
+    allowedPriorities: { max: 20 },
+  },
 } as NodePool;
 
 function input(withCapacity: boolean): QueueInput {

@@ -22,8 +22,11 @@ export type QueueReason = 'PoolNotFound' | 'PoolAtCapacity' | 'NoReadyNodes';
  * Computed from cluster state by the pool's admission queue (nodepool/queue.ts); the run's
  * plan only reads it.
  */
-/** Why a pool will never run it: its namespace isn't admitted, or no member node is big enough. */
-export type RefusalReason = 'PoolNotAllowed' | 'RequestsExceedNodes';
+/**
+ * Why a pool will never run it: its namespace isn't admitted, no member node is big enough, or
+ * its priority is outside the pool's allowedPriorities.
+ */
+export type RefusalReason = 'PoolNotAllowed' | 'RequestsExceedNodes' | 'PriorityNotAllowed';
 
 export type Admission =
   /** `node`: the node whose room the run takes, when the pool limits runs per node (its pod is

@@ -52,7 +52,8 @@ test('another client edits running PipelineRuns (labels, annotations, spec) as f
   const seed = chaosSeed(t);
   const random = seededRandom(seed);
   const count = Math.max(4, Math.ceil(chaosScale('FURROW_CHAOS_RUNS', 40) / 10));
-  const env = await furrowEnv(t, { nodes: 2 });
+  // The editor sets priorities 0 to 6: the pool grants them (unset, a waiting run above 0 is refused).
+  const env = await furrowEnv(t, { nodes: 2, pool: { allowedPriorities: { max: 6 } } });
   const pods = await recordPods(t, [env.namespace]);
   const history = await recordRuns(t, [env.namespace]);
   const steps = ['fetch', 'build', 'test'].map((name) => ({ name, script: `make ${name}` }));

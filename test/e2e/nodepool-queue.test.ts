@@ -1,5 +1,6 @@
 // The admission queue end to end: limits never exceeded (a pod watch checks every moment),
-// priority, fairness between namespaces, namespaceSelector, and an operator restart.
+// priority and the pool's allowedPriorities, fairness between namespaces, namespaceSelector,
+// and an operator restart.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { furrowEnv, sim } from '../support/env.ts';
@@ -28,22 +29,43 @@ test('maxConcurrentRuns 2 with 8 runs: never more than 2 runner pods at once, al
   );
 });
 
-test('a higher priority run jumps the queue', async (t) => {
-  const env = await furrowEnv(t, { pool: { maxConcurrentRuns: 1 } });
+test('allowedPriorities: a run above the range fails PriorityNotAllowed without a pod; runs within it go by priority', async (t) => {
+  const env = await furrowEnv(t, { pool: { maxConcurrentRuns: 1, allowedPriorities: { max: 100 } } });
   const pods = await recordPods(t, [env.namespace]);
   await env.createRun('busy', quick, { annotations: sim('3s') });
   await env.waitForPhase('busy', 'Running');
   for (const name of ['low-a', 'low-b']) await env.createRun(name, quick, { annotations: sim('200ms') });
+  await env.createRun('greedy', { ...quick, priority: 1000000 }, { annotations: sim('200ms') });
   await env.createRun('urgent', { ...quick, priority: 100 }, { annotations: sim('200ms') });
+  await env.createRun('middle', { ...quick, priority: 50 }, { annotations: sim('200ms') });
+  const greedy = await env.waitForPhase('greedy', 'Failed');
+  assert.equal(greedy.status?.reason, 'PriorityNotAllowed');
+  assert.match(greedy.status?.message ?? '', new RegExp(env.poolName));
+  assert.match(greedy.status?.message ?? '', /spec\.allowedPriorities/);
+  assert.match(greedy.status?.message ?? '', /from 0 to 100/);
+  assert.match(greedy.status?.message ?? '', /asks for 1000000/);
   const urgent = await env.waitForRun(
     'urgent',
     'to be first in the queue',
     (r) => r.status?.queuePosition === 1,
   );
   assert.equal(urgent.status?.phase, 'Queued');
-  for (const name of ['busy', 'low-a', 'low-b', 'urgent'])
+  for (const name of ['busy', 'low-a', 'low-b', 'urgent', 'middle'])
     await env.waitForPhase(name, 'Succeeded', { timeoutMs: 60_000 });
-  assert.deepEqual(pods.order().slice(0, 2), ['busy-1', 'urgent-1']);
+  assert.deepEqual(pods.order(), ['busy-1', 'urgent-1', 'middle-1', 'low-a-1', 'low-b-1']);
+  assert.equal((await env.run('greedy')).status?.phase, 'Failed', 'the refusal is final');
+});
+
+test('a pool without allowedPriorities admits only priority 0: a run claiming 1 is refused', async (t) => {
+  const env = await furrowEnv(t);
+  const pods = await recordPods(t, [env.namespace]);
+  await env.createRun('jumper', { ...quick, priority: 1 });
+  await env.createRun('plain', quick, { annotations: sim('200ms') });
+  const jumper = await env.waitForPhase('jumper', 'Failed');
+  assert.equal(jumper.status?.reason, 'PriorityNotAllowed');
+  assert.match(jumper.status?.message ?? '', /from 0 to 0 \(its spec\.allowedPriorities, unset: only 0\)/);
+  await env.waitForPhase('plain', 'Succeeded', { timeoutMs: 60_000 });
+  assert.deepEqual(pods.order(), ['plain-1'], 'the refused run never got a pod');
 });
 
 test('a namespace that floods the queue does not starve another: 20 runs against 2', async (t) => {

@@ -2,6 +2,9 @@
 // wait. Pure, computed from cluster state alone (runs, their pods, the pool, its ready nodes),
 // so a restarted operator admits the same runs in the same order.
 //
+// A run whose spec.priority is outside the pool's allowedPriorities (unset: only 0) is refused,
+// so a tenant can't claim a place ahead of the others on a shared pool unless the pool grants it.
+//
 // Order: higher spec.priority first. Within a priority, fair between namespaces: a run's
 // turn is the number of runs its namespace already has running plus its place in its
 // namespace's own queue (FIFO by creation). A namespace that floods the queue therefore
@@ -117,13 +120,23 @@ export function computeQueue(input: QueueInput): QueueResult {
 
   const allowed: RunState[] = [];
   const tooLarge = input.capacity ? neverFitsByRequests(input.capacity) : () => undefined;
+  const { min = 0, max = 0 } = pool.spec.allowedPriorities ?? {};
   for (const run of waiting) {
-    const why = input.namespaceAllowed(run.namespace) ? tooLarge(run) : undefined;
+    const inRange = run.priority >= min && run.priority <= max;
+    const why = inRange && input.namespaceAllowed(run.namespace) ? tooLarge(run) : undefined;
     if (!input.namespaceAllowed(run.namespace)) {
       admissions.set(run.key, {
         state: 'refused',
         reason: 'PoolNotAllowed',
         message: `NodePool ${poolName} does not admit runs from namespace ${run.namespace} (its namespaceSelector)`,
+      });
+    } else if (!inRange) {
+      admissions.set(run.key, {
+        state: 'refused',
+        reason: 'PriorityNotAllowed',
+        message: `NodePool ${poolName} admits spec.priority from ${min} to ${max} (its spec.allowedPriorities${
+          pool.spec.allowedPriorities ? '' : ', unset: only 0'
+        }); this run asks for ${run.priority}`,
       });
     } else if (why) {
       admissions.set(run.key, {

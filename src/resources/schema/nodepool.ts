@@ -14,7 +14,7 @@ import {
 } from './common.ts';
 import * as patterns from './patterns.ts';
 import type { PrinterColumn } from './crd.ts';
-import { selectorSelectsSomething } from './rules.ts';
+import { minAtMostMax, selectorSelectsSomething } from './rules.ts';
 
 const taint = object(
   {
@@ -129,6 +129,23 @@ const spec = object(
         description:
           'Most runs of this pool on one node at once. An admitted run’s pod (and a retry’s) is pinned to a node with room by a required node affinity, so the scheduler can’t place more. Unset: the node’s allocatable resources decide.',
       }),
+    ),
+    allowedPriorities: Type.Optional(
+      object(
+        {
+          min: Type.Optional(
+            int32({ default: 0, description: 'The lowest spec.priority a run may claim. Default 0.' }),
+          ),
+          max: Type.Optional(
+            int32({ default: 0, description: 'The highest spec.priority a run may claim. Default 0.' }),
+          ),
+        },
+        {
+          description:
+            'The range of spec.priority its runs may claim, bounds included. A run outside it fails at once with reason PriorityNotAllowed, naming the range: it is refused rather than quietly moved to the nearest bound, so a run never waits at a priority it didn’t ask for. Unset: only priority 0 (the default), so on a pool shared by tenants no run can claim a place ahead of another tenant’s; the pool’s owner grants priorities by setting this, e.g. {max: 100}. Within a priority, namespaces still take turns.',
+          'x-kubernetes-validations': [minAtMostMax],
+        },
+      ),
     ),
     namespaceSelector: Type.Optional(
       labelSelector('Namespaces whose PipelineRuns may use this pool. Unset: every namespace.'),

@@ -211,7 +211,7 @@ const spec = object(
       int32({
         default: 0,
         description:
-          'Runs with a higher priority leave the pool’s queue first. Among equal priorities namespaces take turns: a run’s place counts the runs its namespace already has running plus the runs ahead of it in its own namespace, so one namespace can’t fill the pool before the others; ties go in order of creation. Default 0; may be negative.',
+          'Runs with a higher priority leave the pool’s queue first. Among equal priorities namespaces take turns: a run’s place counts the runs its namespace already has running plus the runs ahead of it in its own namespace, so one namespace can’t fill the pool before the others; ties go in order of creation. Default 0; may be negative. The pool’s spec.allowedPriorities bounds it (unset: only 0): a run outside that range fails at once with reason PriorityNotAllowed.',
       }),
     ),
     ttlSecondsAfterFinished: Type.Optional(

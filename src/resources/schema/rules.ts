@@ -136,6 +136,14 @@ export const selectorSelectsSomething: CelRule<{
   check: (self) => nonEmpty(self.matchLabels) || nonEmpty(self.matchExpressions),
 };
 
+/** A range of priorities that admits none would refuse every run of the pool. */
+export const minAtMostMax: CelRule<{ min?: number; max?: number }> = {
+  rule: '(has(self.min) ? self.min : 0) <= (has(self.max) ? self.max : 0)',
+  message: 'min must not be greater than max (each defaults to 0): the range would admit no run',
+  fieldPath: '.min',
+  check: (self) => (self.min ?? 0) <= (self.max ?? 0),
+};
+
 export const setOperatorNeedsValues: CelRule<Requirement> = {
   rule: "!(self.operator in ['In', 'NotIn']) || (has(self.values) && size(self.values) > 0)",
   message: 'must be non-empty when operator is In or NotIn',

@@ -99,7 +99,7 @@ test('the order is strict: a large run at the head is not overtaken by small one
 
 test('priority still goes first, and namespaces still interleave, when capacity decides', () => {
   const runs = [run('low', 1), run('high', 2, { priority: 10 })];
-  const q = queue(makePool(), runs, capacity([node('n-0', '2')]));
+  const q = queue(makePool({ spec: { allowedPriorities: { max: 10 } } }), runs, capacity([node('n-0', '2')]));
   assert.equal(q.admissions.get('ns/high')?.state, 'admitted');
   assert.deepEqual(q.admissions.get('ns/low'), {
     state: 'queued',

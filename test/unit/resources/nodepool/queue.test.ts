@@ -246,7 +246,7 @@ test('started runs hold their slot until they are final; cancelled waiting runs 
 });
 
 test('order: higher priority first, then fair between namespaces, then first come first served', () => {
-  const pool = makePool({ spec: { maxConcurrentRuns: 1 } });
+  const pool = makePool({ spec: { maxConcurrentRuns: 1, allowedPriorities: { min: -1, max: 10 } } });
   const cases: { name: string; runs: RunState[]; want: string[] }[] = [
     {
       name: 'FIFO',
@@ -295,6 +295,105 @@ test('order: higher priority first, then fair between namespaces, then first com
     );
     assert.equal(positions.length, result.queued, c.name);
   }
+});
+
+test('allowedPriorities: a run outside the range is refused, naming the range; unset allows only 0', () => {
+  const refusal = (range: string, asks: number) => ({
+    state: 'refused',
+    reason: 'PriorityNotAllowed',
+    message: `NodePool peasant admits spec.priority from ${range} (its spec.allowedPriorities${
+      range === '0 to 0' ? ', unset: only 0' : ''
+    }); this run asks for ${asks}`,
+  });
+  const runs = [
+    run('a', 'zero', 1),
+    run('a', 'jump', 2, { priority: 1000000 }),
+    run('b', 'ten', 3, { priority: 10 }),
+    run('b', 'eleven', 4, { priority: 11 }),
+    run('c', 'low', 5, { priority: -5 }),
+    run('c', 'lower', 6, { priority: -6 }),
+  ];
+  const cases: { name: string; allowed?: { min?: number; max?: number }; want: Record<string, string> }[] = [
+    {
+      name: 'unset: only 0',
+      want: {
+        'a/zero': 'admitted',
+        'a/jump': 'PriorityNotAllowed',
+        'b/ten': 'PriorityNotAllowed',
+        'b/eleven': 'PriorityNotAllowed',
+        'c/low': 'PriorityNotAllowed',
+        'c/lower': 'PriorityNotAllowed',
+      },
+    },
+    {
+      name: '{max: 10}: 0 to 10',
+      allowed: { max: 10 },
+      want: {
+        'b/ten': 'admitted',
+        'a/zero': 'PoolAtCapacity #1',
+        'a/jump': 'PriorityNotAllowed',
+        'b/eleven': 'PriorityNotAllowed',
+        'c/low': 'PriorityNotAllowed',
+        'c/lower': 'PriorityNotAllowed',
+      },
+    },
+    {
+      name: '{min: -5, max: 11}: bounds included',
+      allowed: { min: -5, max: 11 },
+      want: {
+        'b/eleven': 'admitted',
+        'b/ten': 'PoolAtCapacity #1',
+        'a/zero': 'PoolAtCapacity #2',
+        'c/low': 'PoolAtCapacity #3',
+        'a/jump': 'PriorityNotAllowed',
+        'c/lower': 'PriorityNotAllowed',
+      },
+    },
+    {
+      name: 'the whole int32 range: nothing refused',
+      allowed: { min: -2147483648, max: 2147483647 },
+      want: {
+        'a/jump': 'admitted',
+        'b/eleven': 'PoolAtCapacity #1',
+        'b/ten': 'PoolAtCapacity #2',
+        'a/zero': 'PoolAtCapacity #3',
+        'c/low': 'PoolAtCapacity #4',
+        'c/lower': 'PoolAtCapacity #5',
+      },
+    },
+  ];
+  for (const c of cases) {
+    const pool = makePool({
+      spec: { maxConcurrentRuns: 1, ...(c.allowed ? { allowedPriorities: c.allowed } : {}) },
+    });
+    const result = queue(pool, runs);
+    assert.deepEqual(verdicts(result.admissions), c.want, c.name);
+    // Refused runs take no place in the queue.
+    assert.equal(
+      result.queued,
+      Object.values(c.want).filter((v) => v.startsWith('PoolAtCapacity')).length,
+      c.name,
+    );
+  }
+  assert.deepEqual(queue(makePool(), runs).admissions.get('a/jump'), refusal('0 to 0', 1000000));
+  const ranged = queue(makePool({ spec: { allowedPriorities: { min: -5, max: 11 } } }), runs);
+  assert.deepEqual(ranged.admissions.get('c/lower'), refusal('-5 to 11', -6));
+  // Started runs are never refused, whatever their priority: the range speaks to waiting runs.
+  const started = queue(makePool(), [run('a', 'old', 1, { priority: 99, started: true })]);
+  assert.equal(started.admissions.size, 0);
+  assert.equal(started.running, 1);
+});
+
+test('within an allowed priority, namespaces still take turns', () => {
+  const pool = makePool({ spec: { maxConcurrentRuns: 0, allowedPriorities: { max: 5 } } });
+  const runs = [
+    run('a', '1', 1, { priority: 5 }),
+    run('a', '2', 2, { priority: 5 }),
+    run('a', '3', 3, { priority: 5 }),
+    run('b', '1', 10, { priority: 5 }),
+    run('b', '0', 0),
+  ];
+  assert.deepEqual(order(queue(pool, runs).admissions), ['a/1', 'b/1', 'a/2', 'a/3', 'b/0']);
 });
 
 test('one namespace floods the queue with 20 runs: another’s 2 runs still come within the first few', () => {
