@@ -14,8 +14,8 @@ import { core, kubectl, suffix, waitFor } from '../support/kube.ts';
 import {
   findRealNode,
   nodeIP,
+  realNodeEnv,
   realNodeImages,
-  realNodeSelector,
   serveGitRepo,
   servePrivateGitRepo,
 } from '../support/real-node.ts';
@@ -36,20 +36,7 @@ async function environment(
     t.skip('this cluster has no real node (test/cluster/real-node)');
     return undefined;
   }
-  const env = await furrowEnv(t, {
-    nodes: 0,
-    createPool: false,
-    operator: { args: ['--git-image', realNodeImages.git] },
-  });
-  await env.createPool({
-    nodeSelector: { matchLabels: realNodeSelector },
-    // The real node keeps its own taint; the pool's runner pods tolerate both.
-    taints: [
-      { key: 'furrow.dev/pool', value: env.poolName, effect: 'NoSchedule' },
-      { key: 'furrow.dev/runtime', value: 'real', effect: 'NoSchedule' },
-    ],
-  });
-  await waitFor('the real node in the pool', async () => (await env.pool()).status?.readyNodes === 1);
+  const env = await realNodeEnv(t);
   return { env, node };
 }
 

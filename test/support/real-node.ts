@@ -1,14 +1,16 @@
 // The local cluster's real node (test/cluster/real-node/): a kubelet with containerd that really
-// runs containers. Helpers to find it, to write pods that land on it, and to serve a git
-// repository to its pods.
+// runs containers. Helpers to find it, to write pods that land on it, to give Furrow a pool of
+// it, and to serve a git repository to its pods (git daemon, HTTP(S) with basic auth, SSH).
 import { execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
+import https from 'node:https';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
+import { furrowEnv, type FurrowEnv } from './env.ts';
 import { core, waitFor } from './kube.ts';
 
 /**
@@ -18,7 +20,7 @@ import { core, waitFor } from './kube.ts';
 export const realNodeImages = {
   /** busybox-static 1.35 from Debian: /bin/sh, nc, wget, sleep and the other applets. */
   busybox: 'furrow.local/busybox:1.35',
-  /** The busybox image plus Debian's git 2.39. */
+  /** The busybox image plus Debian's git 2.39 and ssh (openssh-client). */
   git: 'furrow.local/git:2.39',
 };
 
@@ -62,6 +64,28 @@ export async function requireRealNode(t: TestContext): Promise<k8s.V1Node | unde
     if (!present.has(image)) throw new Error(`real node ${node.metadata?.name} has no image ${image}`);
   }
   return node;
+}
+
+/**
+ * A Furrow environment whose pool is the real node alone (no kwok nodes), the operator's
+ * checkout image the real node's git image.
+ */
+export async function realNodeEnv(t: TestContext): Promise<FurrowEnv> {
+  const env = await furrowEnv(t, {
+    nodes: 0,
+    createPool: false,
+    operator: { args: ['--git-image', realNodeImages.git] },
+  });
+  await env.createPool({
+    nodeSelector: { matchLabels: realNodeSelector },
+    // The real node keeps its own taint; the pool's runner pods tolerate both.
+    taints: [
+      { key: 'furrow.dev/pool', value: env.poolName, effect: 'NoSchedule' },
+      { key: 'furrow.dev/runtime', value: 'real', effect: 'NoSchedule' },
+    ],
+  });
+  await waitFor('the real node in the pool', async () => (await env.pool()).status?.readyNodes === 1);
+  return env;
 }
 
 /** The node's InternalIP: on the local real node, a host address its pods can reach. */
@@ -214,18 +238,19 @@ export interface PrivateGitRepo extends GitRepo {
 /**
  * Serves a new repository over HTTP on the node's address, requiring basic auth with
  * `username` and `password`: `git http-backend` (the host's git) run as a CGI program by a
- * Node server, until the test ends. A request without those credentials gets 401.
+ * Node server, until the test ends. A request without those credentials gets 401. With `tls`
+ * (a PEM key and certificate chain), over HTTPS.
  */
 export async function servePrivateGitRepo(
   t: TestContext,
   node: k8s.V1Node,
   credentials: { username: string; password: string },
-  commits = 2,
+  { commits = 2, tls }: { commits?: number; tls?: { key: string; cert: string } } = {},
 ): Promise<PrivateGitRepo> {
   const { base, commits: ids } = makeGitRepo(commits);
   const expected = `Basic ${Buffer.from(`${credentials.username}:${credentials.password}`).toString('base64')}`;
   const stats = { refused: 0, served: 0 };
-  const server = http.createServer((req, res) => {
+  const handler: http.RequestListener = (req, res) => {
     if (req.headers.authorization !== expected) {
       stats.refused++;
       res.writeHead(401, { 'WWW-Authenticate': 'Basic realm="furrow-e2e"' }).end();
@@ -274,7 +299,8 @@ export async function servePrivateGitRepo(
       res.write(head.subarray(end + 4));
     });
     cgi.on('close', () => res.end());
-  });
+  };
+  const server = tls ? https.createServer(tls, handler) : http.createServer(handler);
   const host = nodeIP(node);
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
@@ -288,7 +314,7 @@ export async function servePrivateGitRepo(
   const address = server.address();
   if (!address || typeof address !== 'object') throw new Error('the git HTTP server has no port');
   return {
-    url: `http://${host}:${address.port}/repo.git`,
+    url: `${tls ? 'https' : 'http'}://${host}:${address.port}/repo.git`,
     commits: ids,
     get refused() {
       return stats.refused;
@@ -296,5 +322,110 @@ export async function servePrivateGitRepo(
     get served() {
       return stats.served;
     },
+  };
+}
+
+/** A new ed25519 key pair in `dir`: the private key's file and text, and the public key line. */
+export function sshKeyPair(
+  dir: string,
+  name: string,
+): { file: string; privateKey: string; publicKey: string } {
+  const file = path.join(dir, name);
+  execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', name, '-f', file]);
+  return {
+    file,
+    privateKey: readFileSync(file, 'utf8'),
+    publicKey: readFileSync(`${file}.pub`, 'utf8').trim(),
+  };
+}
+
+export interface SshGitRepo extends GitRepo {
+  /** A known_hosts file's text naming the server's host key, as ssh-keyscan prints it. */
+  knownHosts: string;
+  /** Makes known_hosts text for this server with another public key line (an impostor's). */
+  knownHostsWith(publicKey: string): string;
+  /** What sshd logged so far (-e: to its stderr). */
+  log(): string;
+}
+
+const sshd = '/usr/sbin/sshd';
+
+/**
+ * Serves a new repository over SSH on the node's address: Debian's sshd (openssh-server,
+ * installed by test/cluster/real-node/install.sh) with a configuration, host key and
+ * authorized_keys of its own, on a port of its own, until the test ends. Only public key
+ * authentication, only for `authorizedKey` (a public key line), as the user running the tests
+ * (root: the real node needs it). Throws, never skips, when sshd is missing or can't start.
+ */
+export async function serveGitRepoOverSsh(
+  t: TestContext,
+  node: k8s.V1Node,
+  authorizedKey: string,
+  commits = 2,
+): Promise<SshGitRepo> {
+  if (!existsSync(sshd)) {
+    throw new Error(`no ${sshd}: install Debian's openssh-server (test/cluster/real-node/install.sh does)`);
+  }
+  const { base, commits: ids } = makeGitRepo(commits);
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'furrow-sshd-'));
+  const hostKey = sshKeyPair(dir, 'host_ed25519');
+  writeFileSync(path.join(dir, 'authorized_keys'), `restrict ${authorizedKey}\n`);
+  const host = nodeIP(node);
+  const port = await freePort(host);
+  const user = os.userInfo().username;
+  writeFileSync(
+    path.join(dir, 'sshd_config'),
+    [
+      `ListenAddress ${host}:${port}`,
+      `HostKey ${hostKey.file}`,
+      `AuthorizedKeysFile ${path.join(dir, 'authorized_keys')}`,
+      // The temporary directory's parent (/tmp) is world-writable, which StrictModes refuses.
+      'StrictModes no',
+      'PidFile none',
+      'UsePAM no',
+      'AuthenticationMethods publickey',
+      'PubkeyAuthentication yes',
+      'PasswordAuthentication no',
+      'KbdInteractiveAuthentication no',
+      'PermitRootLogin prohibit-password',
+      `AllowUsers ${user}`,
+      'LogLevel VERBOSE',
+      '',
+    ].join('\n'),
+  );
+  // Privilege separation's chroot directory (the Debian service creates it at boot).
+  mkdirSync('/run/sshd', { recursive: true, mode: 0o755 });
+  let log = '';
+  const server = spawn(sshd, ['-D', '-e', '-f', path.join(dir, 'sshd_config')], {
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  server.stderr.on('data', (chunk: Buffer) => (log += chunk.toString()));
+  const exited = new Promise((resolve) => server.once('exit', resolve));
+  t.after(async () => {
+    if (server.exitCode === null && server.signalCode === null) {
+      server.kill();
+      await exited;
+    }
+    rmSync(dir, { recursive: true, force: true });
+    rmSync(base, { recursive: true, force: true });
+  });
+  await waitFor(`sshd on ${host}:${port}`, async () => {
+    if (server.exitCode !== null) throw new Error(`sshd exited with ${server.exitCode}: ${log}`);
+    return new Promise<boolean>((resolve) => {
+      const socket = net.connect(port, host, () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
+    });
+  });
+  const knownHostsWith = (publicKey: string) =>
+    `[${host}]:${port} ${publicKey.split(' ').slice(0, 2).join(' ')}\n`;
+  return {
+    url: `ssh://${user}@${host}:${port}${base}/repo.git`,
+    commits: ids,
+    knownHosts: knownHostsWith(hostKey.publicKey),
+    knownHostsWith,
+    log: () => log,
   };
 }

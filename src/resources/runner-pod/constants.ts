@@ -19,6 +19,8 @@ export const gitCredentialKeys = {
   knownHosts: 'known_hosts',
   username: 'username',
   password: 'password',
+  /** Optional, for https: the CA bundle the server's certificate is checked against. */
+  caCert: 'ca.crt',
 } as const;
 /** The container Furrow adds to check out source.git (the furrow- prefix is reserved). */
 export const checkoutContainer = 'furrow-checkout';

@@ -21,10 +21,11 @@ const creds = gitCredentialsMount;
 /**
  * With source.git.credentials, git authenticates from the Secret's files: an http(s) URL with
  * username and password (a credential helper, so they appear in no URL, argv or .git/config),
- * an SSH URL with ssh-privatekey, checking the server against known_hosts (never
- * StrictHostKeyChecking=no). A missing key (or Secret: the volume is optional, so the checkout
- * can say which) fails the checkout at once, naming the Secret and the key, in the termination
- * message the run's status shows.
+ * the server's certificate checked against ca.crt when the Secret has one (http.sslCAInfo;
+ * never http.sslVerify=false); an SSH URL with ssh-privatekey, checking the server against
+ * known_hosts (never StrictHostKeyChecking=no). A missing key (or Secret: the volume is
+ * optional, so the checkout can say which) fails the checkout at once, naming the Secret and
+ * the key, in the termination message the run's status shows.
  */
 const credentialsScript = `refuse() {
   msg="Secret $FURROW_GIT_SECRET has no key $1 (or the Secret is missing, or uid $(id -u) can't read it): $2"
@@ -36,6 +37,9 @@ http://* | https://*)
   [ -r "${creds}/${keys.password}" ] || refuse ${keys.password} 'an http(s) URL takes username and password'
   export GIT_CONFIG_COUNT=1 GIT_CONFIG_KEY_0=credential.helper
   export GIT_CONFIG_VALUE_0='!f() { if [ "$1" = get ]; then printf "username=%s\\npassword=%s\\n" "$(cat ${creds}/${keys.username})" "$(cat ${creds}/${keys.password})"; fi; }; f'
+  if [ -e "${creds}/${keys.caCert}" ]; then
+    export GIT_CONFIG_COUNT=2 GIT_CONFIG_KEY_1=http.sslCAInfo GIT_CONFIG_VALUE_1="${creds}/${keys.caCert}"
+  fi
   ;;
 *) # ssh:// or scp-like user@host:path (the schema allows credentials with nothing else)
   [ -r "${creds}/${keys.sshPrivateKey}" ] || refuse ${keys.sshPrivateKey} 'an SSH URL takes a private key'

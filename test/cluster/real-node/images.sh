@@ -4,12 +4,13 @@
 # installed on this machine, and cached in $FURROW_CACHE/images/ keyed by this script, the pause
 # source and the Debian package versions, so a warm cluster-up only imports them.
 #   busybox.tar  furrow.local/busybox:1.35  busybox-static: /bin/sh and ~270 applets (nc, wget, ...)
-#   git.tar      furrow.local/git:2.39      the busybox layer + Debian's git and the libraries it links
+#   git.tar      furrow.local/git:2.39      the busybox layer + Debian's git and openssh-client's
+#                                           ssh (for SSH URLs) and the libraries they link
 #   pause.tar    furrow.local/pause:1.0     the pod sandbox (pause/main.go, static Go binary)
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
-debs=(busybox-static git libc6)
+debs=(busybox-static git openssh-client libc6)
 key=$(
   {
     cat "$REAL_NODE_SCRIPTS/images.sh" "$REAL_NODE_SCRIPTS/lib.sh" "$REAL_NODE_SCRIPTS"/pause/*
@@ -18,6 +19,8 @@ key=$(
 )
 out="$FURROW_CACHE/images/real-node-$key"
 if [ -f "$out/busybox.tar" ] && [ -f "$out/git.tar" ] && [ -f "$out/pause.tar" ]; then
+  # Its mtime says when it was last used: builds unused for a day are removed below.
+  touch "$out"
   echo "$out"
   exit 0
 fi
@@ -99,15 +102,17 @@ mapfile -t entries < <(cd "$root" && find . -mindepth 1 | sed 's|^\./||' | sort)
 tar_layer "$root" "$work/busybox-layer.tar" "${entries[@]}"
 oci_archive busybox "$REAL_NODE_BUSYBOX_IMAGE" "{$path_env,\"Cmd\":[\"sh\"]}" "$work/busybox-layer.tar"
 
-# git: Debian's git (the command, its helpers and templates) and every library they link, as a
-# layer over busybox. Paths are taken from dpkg and resolved to their merged-/usr location;
-# tar keeps git's hard links (most helpers are one binary).
+# git: Debian's git (the command, its helpers and templates), openssh-client's ssh (git runs it
+# for ssh:// and scp-like URLs) and every library they link, as a layer over busybox. Paths are
+# taken from dpkg and resolved to their merged-/usr location; tar keeps git's hard links (most
+# helpers are one binary).
 files=()
 while IFS= read -r f; do
   case $f in
     /usr/bin/git* | /usr/lib/git-core/* | /usr/share/git-core/*) [ -d "$f" ] || files+=("$f") ;;
   esac
 done < <(dpkg -L git)
+files+=(/usr/bin/ssh)
 libs=()
 for f in "${files[@]}"; do
   if [ ! -f "$f" ] || [ -L "$f" ]; then continue; fi
@@ -145,8 +150,12 @@ oci_archive pause "$REAL_NODE_PAUSE_IMAGE" '{"Entrypoint":["/pause"]}' "$work/pa
 
 mkdir -p "$out"
 mv "$work"/{busybox,git,pause}.tar "$out"/
-# Earlier builds (other Debian versions, older scripts) go.
-find "$FURROW_CACHE/images" -maxdepth 1 -name 'real-node-*' ! -name "real-node-$key" ! -name '*.tmp.*' \
+# Earlier builds (other Debian versions, older scripts) go once unused for a day. Not at once:
+# another checkout of the repository (another version of this script) shares the cache, and a
+# cluster-up there may be between its images.sh and its import. A running cluster needs none of
+# them: its containerd imported the images into its own root when it started. Abandoned
+# partial builds go too.
+find "$FURROW_CACHE/images" -maxdepth 1 -name 'real-node-*' ! -name "real-node-$key" -mmin +1440 \
   -exec rm -rf {} +
 log "built the real node's images in $((SECONDS - start))s ($(du -sh "$out" | cut -f1)): $out"
 echo "$out"

@@ -47,6 +47,9 @@ REAL_NODE_PACKAGES=(
   /usr/lib/cni/bridge:containernetworking-plugins
   /bin/busybox:busybox-static
   /usr/bin/git:git
+  /usr/bin/ssh:openssh-client
+  # Not for the node: the end-to-end tests' SSH git server (sshd on the node's address).
+  /usr/sbin/sshd:openssh-server
   /usr/sbin/ip:iproute2
 )
 

@@ -1,6 +1,10 @@
 // The runner pod's containers, one rule at a time: their order, the checkout, the workspace,
 // steps, env and resources precedence, services, the step wrapper.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
 import { test } from 'node:test';
 import type { Container } from '../../../../src/kube/json.ts';
 import type { GitSource, PipelineRun, Step } from '../../../../src/resources/types.ts';
@@ -309,5 +313,72 @@ test('the step wrapper is used only with a timeout or onError: continue', () => 
     }
     const env = Object.fromEntries((only.env ?? []).map((e) => [e.name, e.value ?? '']));
     assert.deepEqual(env, c.env, c.name);
+  }
+});
+
+test('the checkout’s credentials part, run by sh against a Secret’s files: what git is told, or which key is missing', () => {
+  const mount = '/var/run/secrets/furrow.dev/git-credentials';
+  const pod = build(
+    makeRun({
+      spec: {
+        source: { git: { url: 'https://h/a.git', revision: 'main', credentials: { secretName: 'creds' } } },
+      },
+    }),
+  );
+  // As the kubelet passes it ($$ is $), up to where the clone starts.
+  const script = (container(pod, 'furrow-checkout').command?.[3] ?? '').replaceAll('$$', '$');
+  const credentialsPart = script.slice(0, script.indexOf('mkdir -p'));
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'furrow-creds-'));
+  try {
+    const run = (url: string, files: Record<string, string>) => {
+      const secret = mkdtempSync(path.join(dir, 'secret-'));
+      for (const [name, text] of Object.entries(files)) writeFileSync(path.join(secret, name), text);
+      const part = credentialsPart
+        .replaceAll(mount, secret)
+        .replaceAll('/dev/termination-log', path.join(secret, 'termination-log'));
+      const result = spawnSync(
+        '/bin/sh',
+        [
+          '-e',
+          '-c',
+          `${part}git config --get http.sslCAInfo || true; git config --get http.sslVerify || true; echo "ssh: $GIT_SSH_COMMAND"`,
+        ],
+        {
+          encoding: 'utf8',
+          env: {
+            PATH: process.env.PATH,
+            FURROW_GIT_URL: url,
+            FURROW_GIT_SECRET: 'creds',
+            GIT_CONFIG_NOSYSTEM: '1',
+            GIT_CONFIG_GLOBAL: '/dev/null',
+          },
+        },
+      );
+      return { code: result.status, out: result.stdout.replaceAll(secret, '$SECRET'), err: result.stderr };
+    };
+    const login = { username: 'u', password: 'p' };
+    assert.deepEqual(
+      run('https://h/a.git', login),
+      { code: 0, out: 'ssh: \n', err: '' },
+      'no ca.crt: the image’s CAs',
+    );
+    assert.deepEqual(
+      run('https://h/a.git', { ...login, 'ca.crt': 'PEM' }),
+      { code: 0, out: '$SECRET/ca.crt\nssh: \n', err: '' },
+      'ca.crt: git trusts it, and never stops verifying',
+    );
+    assert.deepEqual(run('git@h:a.git', { 'ssh-privatekey': 'KEY', known_hosts: 'h ssh-ed25519 AAAA' }), {
+      code: 0,
+      out: 'ssh: ssh -i $SECRET/ssh-privatekey -o IdentitiesOnly=yes -o UserKnownHostsFile=$SECRET/known_hosts -o StrictHostKeyChecking=yes -o BatchMode=yes\n',
+      err: '',
+    });
+    const noKnownHosts = run('ssh://git@h/a.git', { 'ssh-privatekey': 'KEY', 'ca.crt': 'PEM' });
+    assert.equal(noKnownHosts.code, 2);
+    assert.match(noKnownHosts.err, /Secret creds has no key known_hosts .*never turns off host key checking/);
+    const noPassword = run('https://h/a.git', { username: 'u', 'ca.crt': 'PEM' });
+    assert.equal(noPassword.code, 2);
+    assert.match(noPassword.err, /Secret creds has no key password/);
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
   }
 });
