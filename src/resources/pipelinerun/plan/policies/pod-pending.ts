@@ -1,7 +1,7 @@
 // The attempt's pod hasn't started: Pending, with why; failed once stuck past the pending
-// timeout.
+// timeout (or the shorter grace of a missing Secret or an image that runs as root).
 import { createdAt, hasStarted, roomShortage, stuckReason } from '../../pod-reading.ts';
-import { failStuck, pendingTimeoutMs, pendingWriteDelayMs } from '../outcomes.ts';
+import { failStuck, pendingTimeoutMs, pendingWriteDelayMs, stuckGraceMs } from '../outcomes.ts';
 import { pendingStatus } from '../status.ts';
 import type { Policy, RunPlan } from '../types.ts';
 
@@ -9,8 +9,10 @@ export const podPending: Policy = (ctx) => {
   const pod = ctx.pod;
   if (!pod || hasStarted(pod)) return undefined;
   const since = createdAt(pod) ?? ctx.now;
-  const timeout = pendingTimeoutMs(ctx);
-  const stuck = stuckReason(pod);
+  const stuck = stuckReason(pod, ctx.run);
+  // Stuck: its own grace (none for an image that runs as root, 30 s for a missing Secret),
+  // else the pending timeout.
+  const timeout = stuck ? stuckGraceMs(ctx, stuck) : pendingTimeoutMs(ctx);
   if (stuck && ctx.now >= since + timeout) return failStuck(ctx, pod, stuck);
   const waiting = [
     ...(pod.status?.initContainerStatuses ?? []),
