@@ -1,5 +1,6 @@
 // The attempt's pod hasn't started: Pending, with why; failed once stuck past the pending
 // timeout (or the shorter grace of a missing Secret or an image that runs as root).
+import { parseTime } from '../../../api.ts';
 import { createdAt, hasStarted, roomShortage, stuckReason } from '../../pod-reading.ts';
 import { failStuck, pendingTimeoutMs, pendingWriteDelayMs, stuckGraceMs } from '../outcomes.ts';
 import { pendingStatus } from '../status.ts';
@@ -13,7 +14,11 @@ export const podPending: Policy = (ctx) => {
   // Stuck: its own grace (none for an image that runs as root, 30 s for a missing Secret),
   // else the pending timeout.
   const timeout = stuck ? stuckGraceMs(ctx, stuck) : pendingTimeoutMs(ctx);
-  if (stuck && ctx.now >= since + timeout) return failStuck(ctx, pod, stuck);
+  // A short grace counts from when the kubelet took the pod, not from its creation: a pod that
+  // waited for room still gives a Secret applied with its run the time to appear.
+  const deadline =
+    (stuck?.graceMs !== undefined ? (parseTime(pod.status?.startTime) ?? since) : since) + timeout;
+  if (stuck && ctx.now >= deadline) return failStuck(ctx, pod, stuck);
   const waiting = [
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
@@ -37,7 +42,7 @@ export const podPending: Policy = (ctx) => {
   // delay of 0 (plan/requeue.test.ts, "a pod scheduled but still starting past the pending
   // timeout").
   const plan: RunPlan = { status, actions: [] };
-  if (ctx.now < since + timeout) plan.requeueAfterMs = since + timeout - ctx.now;
+  if (ctx.now < deadline) plan.requeueAfterMs = deadline - ctx.now;
   if (ctx.attempt === 1 && !stuck) plan.writeNotBefore = since + pendingWriteDelayMs;
   return plan;
 };

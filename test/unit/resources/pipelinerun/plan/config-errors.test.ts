@@ -1,7 +1,7 @@
 // planRun, scenario by scenario: containers the kubelet won't create (CreateContainerConfigError).
 // A missing Secret or ConfigMap gets 30 s to appear, an image that runs as root under
 // runner.runAsNonRoot fails at once; both are the job's failures, charged to retries.
-import { at, makePod, makePool, makeRun, running, waiting } from '../../../../support/builders.ts';
+import { at, iso, makePod, makePool, makeRun, running, waiting } from '../../../../support/builders.ts';
 import { built, checkedOut, pod, runningRun, scenarioTests, type Scenario } from './scenarios.ts';
 
 const missing = waiting('CreateContainerConfigError', 'secret "db-password" not found');
@@ -15,6 +15,10 @@ const asRoot = (container: string) =>
     'CreateContainerConfigError',
     `container has runAsNonRoot and image will run as root (pod: "app-1_ci(uid-app-1)", container: ${container})`,
   );
+
+/** The pod waited for room from 10 s to 300 s; the kubelet took it then and found no Secret. */
+const lateStart = pod(withService, { states: { db: missing } });
+if (lateStart.status) lateStart.status.startTime = iso(300);
 
 const scenarios: Scenario[] = [
   {
@@ -56,6 +60,11 @@ const scenarios: Scenario[] = [
       requeueAfterMs: 10_000,
       status: { attempts: [{ attempt: 1, reason: 'ConfigMissing', countsAgainstLimit: true }] },
     },
+  },
+  {
+    name: 'a pod that waited for room still gives a missing Secret 30 s from when the kubelet took it',
+    input: { run: withService, now: at(320), pods: [lateStart] },
+    expect: { phase: 'Pending', reason: 'ConfigMissing', actions: [], requeueAfterMs: 10_000 },
   },
   {
     name: 'a later step’s key is missing: the 30 s count from when the step before it ended',
