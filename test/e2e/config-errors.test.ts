@@ -17,7 +17,11 @@ async function onRealNode(t: TestContext, pool: Partial<NodePoolSpec> = {}): Pro
     t.skip('this cluster has no real node (test/cluster/real-node)');
     return undefined;
   }
-  const env = await furrowEnv(t, { nodes: 0, createPool: false });
+  const env = await furrowEnv(t, {
+    nodes: 0,
+    createPool: false,
+    operator: { args: ['--git-image', realNodeImages.git] },
+  });
   await env.createPool({
     nodeSelector: { matchLabels: realNodeSelector },
     taints: [
@@ -95,6 +99,24 @@ test('[real] runner.runAsNonRoot with an image that runs as root fails at once, 
   assert.match(
     run.status?.message ?? '',
     /^step build: image furrow\.local\/busybox:1\.35 runs as root, and the pool sets runner\.runAsNonRoot: give the image a numeric USER other than 0/,
+  );
+  assert.ok(secondsToFail(run) <= 30, `failed after ${secondsToFail(run)} s`);
+});
+
+test('[real] runner.runAsNonRoot with the git image (it runs as root) fails the checkout at once, naming --git-image', async (t) => {
+  const env = await onRealNode(t, { runner: { runAsNonRoot: true } });
+  if (!env) return;
+  // The kubelet refuses the container before git runs: the repository needn't exist.
+  await env.createRun('git-as-root', {
+    image,
+    source: { git: { url: 'http://git.invalid/app.git', revision: 'main' } },
+    steps: [{ name: 'build', script: 'true' }],
+  });
+  const run = await env.waitForPhase('git-as-root', 'Failed', { timeoutMs: 60_000 });
+  assert.equal(run.status?.reason, 'RunsAsRoot');
+  assert.equal(
+    run.status?.message,
+    `the checkout (container furrow-checkout): image ${realNodeImages.git} runs as root, and the pool sets runner.runAsNonRoot: run the operator with a --git-image whose USER is a numeric uid other than 0`,
   );
   assert.ok(secondsToFail(run) <= 30, `failed after ${secondsToFail(run)} s`);
 });
