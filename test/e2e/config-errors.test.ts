@@ -6,31 +6,20 @@ import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { NodePoolSpec } from '../../src/resources/types.ts';
 import { furrowEnv, type FurrowEnv } from '../support/env.ts';
-import { core, waitFor } from '../support/kube.ts';
-import { findRealNode, realNodeImages, realNodeSelector } from '../support/real-node.ts';
+import { core } from '../support/kube.ts';
+import { createRealNodePool, realNodeImages, requireRealNode } from '../support/real-node.ts';
 
 const image = realNodeImages.busybox;
 
 /** An environment whose pool is the real node, or undefined (skipped) without one. */
 async function onRealNode(t: TestContext, pool: Partial<NodePoolSpec> = {}): Promise<FurrowEnv | undefined> {
-  if (!(await findRealNode())) {
-    t.skip('this cluster has no real node (test/cluster/real-node)');
-    return undefined;
-  }
+  if (!(await requireRealNode(t))) return undefined;
   const env = await furrowEnv(t, {
     nodes: 0,
     createPool: false,
     operator: { args: ['--git-image', realNodeImages.git] },
   });
-  await env.createPool({
-    nodeSelector: { matchLabels: realNodeSelector },
-    taints: [
-      { key: 'furrow.dev/pool', value: env.poolName, effect: 'NoSchedule' },
-      { key: 'furrow.dev/runtime', value: 'real', effect: 'NoSchedule' },
-    ],
-    ...pool,
-  });
-  await waitFor('the real node in the pool', async () => (await env.pool()).status?.readyNodes === 1);
+  await createRealNodePool(env, pool);
   return env;
 }
 

@@ -12,10 +12,10 @@ import { furrowEnv, sim, type FurrowEnv } from '../support/env.ts';
 import net from 'node:net';
 import { core, kubectl, suffix, waitFor } from '../support/kube.ts';
 import {
+  createRealNodePool,
   findRealNode,
   nodeIP,
   realNodeImages,
-  realNodeSelector,
   serveGitRepo,
   servePrivateGitRepo,
 } from '../support/real-node.ts';
@@ -41,15 +41,7 @@ async function environment(
     createPool: false,
     operator: { args: ['--git-image', realNodeImages.git] },
   });
-  await env.createPool({
-    nodeSelector: { matchLabels: realNodeSelector },
-    // The real node keeps its own taint; the pool's runner pods tolerate both.
-    taints: [
-      { key: 'furrow.dev/pool', value: env.poolName, effect: 'NoSchedule' },
-      { key: 'furrow.dev/runtime', value: 'real', effect: 'NoSchedule' },
-    ],
-  });
-  await waitFor('the real node in the pool', async () => (await env.pool()).status?.readyNodes === 1);
+  await createRealNodePool(env);
   return { env, node };
 }
 
