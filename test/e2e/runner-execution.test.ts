@@ -12,10 +12,10 @@ import { furrowEnv, sim, type FurrowEnv } from '../support/env.ts';
 import net from 'node:net';
 import { core, kubectl, suffix, waitFor } from '../support/kube.ts';
 import {
-  findRealNode,
   nodeIP,
   realNodeEnv,
   realNodeImages,
+  requireRealNode,
   serveGitRepo,
   servePrivateGitRepo,
 } from '../support/real-node.ts';
@@ -31,11 +31,9 @@ async function environment(
 ): Promise<{ env: FurrowEnv; node?: k8s.V1Node } | undefined> {
   if (where === 'kwok')
     return { env: await furrowEnv(t, { operator: { args: ['--git-image', realNodeImages.git] } }) };
-  const node = await findRealNode();
-  if (!node) {
-    t.skip('this cluster has no real node (test/cluster/real-node)');
-    return undefined;
-  }
+  // Skips without a real node, or fails with FURROW_REAL_NODE=1 (CI).
+  const node = await requireRealNode(t);
+  if (!node) return undefined;
   const env = await realNodeEnv(t);
   return { env, node };
 }

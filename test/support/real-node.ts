@@ -10,6 +10,7 @@ import os from 'node:os';
 import path from 'node:path';
 import type { TestContext } from 'node:test';
 import type * as k8s from '@kubernetes/client-node';
+import type { NodePoolSpec } from '../../src/resources/types.ts';
 import { furrowEnv, type FurrowEnv } from './env.ts';
 import { core, waitFor } from './kube.ts';
 
@@ -32,6 +33,22 @@ export const realNodeToleration: k8s.V1Toleration = {
   value: 'real',
   effect: 'NoSchedule',
 };
+
+/**
+ * Creates the environment's pool over the real node, which keeps its own taint (the pool's
+ * runner pods tolerate both), and waits until the node is in the pool.
+ */
+export async function createRealNodePool(env: FurrowEnv, extra: Partial<NodePoolSpec> = {}): Promise<void> {
+  await env.createPool({
+    nodeSelector: { matchLabels: realNodeSelector },
+    taints: [
+      { key: 'furrow.dev/pool', value: env.poolName, effect: 'NoSchedule' },
+      { key: 'furrow.dev/runtime', value: 'real', effect: 'NoSchedule' },
+    ],
+    ...extra,
+  });
+  await waitFor('the real node in the pool', async () => (await env.pool()).status?.readyNodes === 1);
+}
 
 /** The Ready real node of the cluster under test, if it has one. */
 export async function findRealNode(): Promise<k8s.V1Node | undefined> {
@@ -70,21 +87,13 @@ export async function requireRealNode(t: TestContext): Promise<k8s.V1Node | unde
  * A Furrow environment whose pool is the real node alone (no kwok nodes), the operator's
  * checkout image the real node's git image.
  */
-export async function realNodeEnv(t: TestContext): Promise<FurrowEnv> {
+export async function realNodeEnv(t: TestContext, pool: Partial<NodePoolSpec> = {}): Promise<FurrowEnv> {
   const env = await furrowEnv(t, {
     nodes: 0,
     createPool: false,
     operator: { args: ['--git-image', realNodeImages.git] },
   });
-  await env.createPool({
-    nodeSelector: { matchLabels: realNodeSelector },
-    // The real node keeps its own taint; the pool's runner pods tolerate both.
-    taints: [
-      { key: 'furrow.dev/pool', value: env.poolName, effect: 'NoSchedule' },
-      { key: 'furrow.dev/runtime', value: 'real', effect: 'NoSchedule' },
-    ],
-  });
-  await waitFor('the real node in the pool', async () => (await env.pool()).status?.readyNodes === 1);
+  await createRealNodePool(env, pool);
   return env;
 }
 

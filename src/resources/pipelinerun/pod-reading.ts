@@ -11,6 +11,11 @@ export interface Failure {
   kind: 'job' | 'infrastructure';
   reason: string;
   message: string;
+  /**
+   * How long a pod may stay stuck this way before its attempt fails; the pool's pendingTimeout
+   * when unset.
+   */
+  graceMs?: number;
 }
 
 /** Every container status of the pod, init containers first, by container name. */
@@ -67,8 +72,11 @@ const imagePullReasons = new Set([
   'ErrImageNeverPull',
 ]);
 
-/** Why a pod that hasn't started can't, if it visibly can't. */
-export function stuckReason(pod: Pod): Failure | undefined {
+/**
+ * Why a pod (or its next container) can't start, if it visibly can't. With the run, the
+ * container is named as the run names it (step, service, the checkout).
+ */
+export function stuckReason(pod: Pod, run?: PipelineRun): Failure | undefined {
   for (const s of containerStatuses(pod).values()) {
     const waiting = s.state?.waiting;
     if (waiting?.reason && imagePullReasons.has(waiting.reason)) {
@@ -77,6 +85,9 @@ export function stuckReason(pod: Pod): Failure | undefined {
         reason: 'ImagePullFailed',
         message: `container ${s.name} can't pull image ${s.image}: ${waiting.message ?? waiting.reason}`,
       };
+    }
+    if (waiting?.reason === 'CreateContainerConfigError') {
+      return configError(s, run, waiting.message ?? waiting.reason);
     }
   }
   const scheduled = pod.status?.conditions?.find((c) => c.type === 'PodScheduled');
@@ -95,6 +106,61 @@ export function stuckReason(pod: Pod): Failure | undefined {
     };
   }
   return undefined;
+}
+
+/**
+ * How long a container may wait on a missing Secret or ConfigMap (or a missing key in one).
+ * The kubelet retries every ~10 s and starts the container once the object appears, so this
+ * covers a Secret applied together with the run (`kubectl apply -f dir/` may create the run
+ * first) and not much more: Tekton fails a TaskRun at the first CreateContainerConfigError,
+ * and a typo in a Secret's name shouldn't hold a runner for the pending timeout.
+ */
+export const configMissingGraceMs = 30_000;
+
+/**
+ * The kubelet's CreateContainerConfigError, read. The job's configuration, never the
+ * infrastructure's, so it counts against retries.limit, as ImagePullFailed does.
+ */
+function configError(status: ContainerStatus, run: PipelineRun | undefined, message: string): Failure {
+  const container = containerLabel(status.name, run);
+  // `secret "x" not found`, `configmap "x" not found`, `couldn't find key k in Secret ns/x`.
+  if (/^(secret|configmap) ".*" not found|^couldn't find key .* in (Secret|ConfigMap) /.test(message)) {
+    return {
+      kind: 'job',
+      reason: 'ConfigMissing',
+      message: `${container}: ${message}`,
+      graceMs: configMissingGraceMs,
+    };
+  }
+  // "container has runAsNonRoot and image will run as root (pod: ..., container: ...)", or
+  // "... and image has non-numeric user (x), cannot verify user is non-root (...)": the image
+  // won't change while the pod waits, so the attempt fails at once.
+  if (/runAsNonRoot|non-root/.test(message)) {
+    const what = /will run as root/.test(message)
+      ? 'runs as root'
+      : `has a user the kubelet can't check is not root (${message.replace(/ \(pod: .*$/, '')})`;
+    const fix =
+      status.name === checkoutContainer
+        ? 'run the operator with a --git-image whose USER is a numeric uid other than 0'
+        : 'give the image a numeric USER other than 0, or use a pool without runAsNonRoot';
+    return {
+      kind: 'job',
+      reason: 'RunsAsRoot',
+      message: `${container}: image ${status.image} ${what}, and the pool sets runner.runAsNonRoot: ${fix}`,
+      graceMs: 0,
+    };
+  }
+  // Anything else (a subPath it can't prepare, the kubelet's Secret cache not synced yet):
+  // waited on for the pending timeout.
+  return { kind: 'job', reason: 'ContainerConfigError', message: `${container}: ${message}` };
+}
+
+/** A container as the run names it. */
+function containerLabel(name: string, run: PipelineRun | undefined): string {
+  if (name === checkoutContainer) return `the checkout (container ${name})`;
+  if (run?.spec.steps.some((s) => s.name === name)) return `step ${name}`;
+  if (run?.spec.services?.some((s) => s.name === name)) return `service ${name}`;
+  return `container ${name}`;
 }
 
 /** The scheduler's message, when the pod waits for room on the pool's nodes (not stuck). */

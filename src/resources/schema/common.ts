@@ -126,7 +126,9 @@ const keySelector = (what: string) =>
         }),
       ),
     },
-    { description: `Takes the value from a key of a ${what}.` },
+    {
+      description: `Takes the value from a key of a ${what}. Unless optional, a ${what} or key still missing 30 s after the container’s turn came fails the attempt with reason ConfigMissing, naming it; the failure counts against spec.retries.limit.`,
+    },
   );
 
 const envVar = object(

@@ -76,14 +76,15 @@ const runner = object(
     ),
     runAsNonRoot: Type.Optional(
       Type.Boolean({
-        description: 'If true, runner pods refuse to start containers that would run as root.',
+        description:
+          'If true, runner pods refuse to start containers that would run as root. A container whose image runs as root (or names a user the kubelet cannot check is not root) fails the attempt at once with reason RunsAsRoot, naming the container and the fix: a numeric non-root USER in the image. The checkout container counts too, and the default git image runs as root: such a pool needs an operator started with a non-root --git-image.',
       }),
     ),
     pendingTimeout: Type.Optional(
       duration({
         default: '10m',
         description:
-          'How long a runner pod may stay unschedulable or unable to pull an image (default 10m) before its attempt fails, with reason Unschedulable or ImagePullFailed. Such a failure counts against spec.retries.limit: waiting again rarely helps a missing image or a node selector nothing matches. A pod the scheduler refuses only for want of room (Insufficient cpu, Too many pods) is not stuck: it waits as Pending (WaitingForRoom) without a deadline and is never charged to retries, as admission already waits for room (a run that could never fit is refused before it gets a pod).',
+          'How long a runner pod may stay unschedulable, unable to pull an image, or refused by the kubelet for its configuration (default 10m) before its attempt fails, with reason Unschedulable, ImagePullFailed or ContainerConfigError. Such a failure counts against spec.retries.limit: waiting again rarely helps a missing image or a node selector nothing matches. A pod the scheduler refuses only for want of room (Insufficient cpu, Too many pods) is not stuck: it waits as Pending (WaitingForRoom) without a deadline and is never charged to retries, as admission already waits for room (a run that could never fit is refused before it gets a pod). Two causes fail sooner, as waiting won’t fix them: a Secret or ConfigMap (or a key in one) that a step’s or service’s env names and that is still missing 30 s after the container’s turn came (ConfigMissing), and an image that runs as root under runAsNonRoot (RunsAsRoot, at once); both count against spec.retries.limit too.',
       }),
     ),
     ttlSecondsAfterFinished: Type.Optional(

@@ -37,10 +37,17 @@ export function pendingTimeoutMs(ctx: Context): number {
   );
 }
 
-/** A pod stuck (unschedulable, an image it can't pull) for the pending timeout: give up on it. */
+/** How long a pod may stay stuck this way: the failure's own grace, else the pending timeout. */
+export function stuckGraceMs(ctx: Context, stuck: Failure): number {
+  return stuck.graceMs ?? pendingTimeoutMs(ctx);
+}
+
+/** A pod stuck (unschedulable, an image it can't pull, a missing Secret) past its grace: give up on it. */
 export function failStuck(ctx: Context, pod: Pod, stuck: Failure): RunPlan {
-  const timeout = formatDuration(pendingTimeoutMs(ctx));
-  return failAttempt(ctx, { ...stuck, message: `${stuck.message} (pending for more than ${timeout})` }, [
+  const grace = stuckGraceMs(ctx, stuck);
+  const { graceMs: _, ...failure } = stuck;
+  const waited = grace > 0 ? ` (pending for more than ${formatDuration(grace)})` : '';
+  return failAttempt(ctx, { ...failure, message: `${stuck.message}${waited}` }, [
     { type: 'deletePod', pod, gracePeriodSeconds: 0, why: stuck.reason },
   ]);
 }

@@ -10,6 +10,7 @@ import {
   hasStarted,
   isTerminal,
   lastContainerChange,
+  configMissingGraceMs,
   stuckReason,
   type Failure,
 } from '../../../../src/resources/pipelinerun/pod-reading.ts';
@@ -230,6 +231,108 @@ test('stuckReason: image pulls that fail and pods no node takes', () => {
     },
   ];
   for (const c of cases) assert.deepEqual(stuckReason(c.pod), c.want, c.name);
+});
+
+test('stuckReason: the kubelet’s CreateContainerConfigError, read with the run', () => {
+  const rootMessage = (c: string) =>
+    `container has runAsNonRoot and image will run as root (pod: "app-1_ci(uid-app-1)", container: ${c})`;
+  const cases: { name: string; states: PodOptions['states']; want: Failure }[] = [
+    {
+      name: 'a missing Secret, in a step: ConfigMissing, 30 s to appear',
+      states: { ...ready, build: waiting('CreateContainerConfigError', 'secret "db-password" not found') },
+      want: {
+        kind: 'job',
+        reason: 'ConfigMissing',
+        message: 'step build: secret "db-password" not found',
+        graceMs: configMissingGraceMs,
+      },
+    },
+    {
+      name: 'a missing ConfigMap, in a service',
+      states: { db: waiting('CreateContainerConfigError', 'configmap "db-settings" not found') },
+      want: {
+        kind: 'job',
+        reason: 'ConfigMissing',
+        message: 'service db: configmap "db-settings" not found',
+        graceMs: configMissingGraceMs,
+      },
+    },
+    ...['Secret', 'ConfigMap'].map((kind) => ({
+      name: `a missing key in a ${kind}`,
+      states: {
+        ...ready,
+        build: waiting('CreateContainerConfigError', `couldn't find key password in ${kind} ci/db`),
+      },
+      want: {
+        kind: 'job' as const,
+        reason: 'ConfigMissing',
+        message: `step build: couldn't find key password in ${kind} ci/db`,
+        graceMs: configMissingGraceMs,
+      },
+    })),
+    {
+      name: 'runAsNonRoot and a step image that runs as root: RunsAsRoot at once, with the fix',
+      states: { ...ready, build: waiting('CreateContainerConfigError', rootMessage('build')) },
+      want: {
+        kind: 'job',
+        reason: 'RunsAsRoot',
+        message:
+          'step build: image alpine:3.22 runs as root, and the pool sets runner.runAsNonRoot: give the image a numeric USER other than 0, or use a pool without runAsNonRoot',
+        graceMs: 0,
+      },
+    },
+    {
+      name: 'runAsNonRoot and the git image: the fix is the operator’s --git-image',
+      states: {
+        db: running(1),
+        'furrow-checkout': waiting('CreateContainerConfigError', rootMessage('furrow-checkout')),
+      },
+      want: {
+        kind: 'job',
+        reason: 'RunsAsRoot',
+        message:
+          'the checkout (container furrow-checkout): image docker.io/alpine/git:2.49.1 runs as root, and the pool sets runner.runAsNonRoot: run the operator with a --git-image whose USER is a numeric uid other than 0',
+        graceMs: 0,
+      },
+    },
+    {
+      name: 'runAsNonRoot and a user name the kubelet can’t check',
+      states: {
+        db: waiting(
+          'CreateContainerConfigError',
+          'container has runAsNonRoot and image has non-numeric user (postgres), cannot verify user is non-root (pod: "app-1_ci(uid-app-1)", container: db)',
+        ),
+      },
+      want: {
+        kind: 'job',
+        reason: 'RunsAsRoot',
+        message:
+          "service db: image postgres:17 has a user the kubelet can't check is not root (container has runAsNonRoot and image has non-numeric user (postgres), cannot verify user is non-root), and the pool sets runner.runAsNonRoot: give the image a numeric USER other than 0, or use a pool without runAsNonRoot",
+        graceMs: 0,
+      },
+    },
+    {
+      name: 'any other config error waits the pending timeout',
+      states: {
+        db: waiting(
+          'CreateContainerConfigError',
+          'failed to sync secret cache: timed out waiting for the condition',
+        ),
+      },
+      want: {
+        kind: 'job',
+        reason: 'ContainerConfigError',
+        message: 'service db: failed to sync secret cache: timed out waiting for the condition',
+      },
+    },
+  ];
+  for (const c of cases) assert.deepEqual(stuckReason(pod({ states: c.states }), run), c.want, c.name);
+  // Without the run, a container is named as the pod names it.
+  assert.equal(
+    stuckReason(pod({ states: { db: waiting('CreateContainerConfigError', 'secret "x" not found') } }))
+      ?.message,
+    'container db: secret "x" not found',
+  );
 });
 
 test('failureOf: the infrastructure’s failures don’t count, the job’s do', () => {

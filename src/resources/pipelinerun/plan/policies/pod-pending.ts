@@ -1,7 +1,8 @@
 // The attempt's pod hasn't started: Pending, with why; failed once stuck past the pending
-// timeout.
+// timeout (or the shorter grace of a missing Secret or an image that runs as root).
+import { parseTime } from '../../../api.ts';
 import { createdAt, hasStarted, roomShortage, stuckReason } from '../../pod-reading.ts';
-import { failStuck, pendingTimeoutMs, pendingWriteDelayMs } from '../outcomes.ts';
+import { failStuck, pendingTimeoutMs, pendingWriteDelayMs, stuckGraceMs } from '../outcomes.ts';
 import { pendingStatus } from '../status.ts';
 import type { Policy, RunPlan } from '../types.ts';
 
@@ -9,9 +10,15 @@ export const podPending: Policy = (ctx) => {
   const pod = ctx.pod;
   if (!pod || hasStarted(pod)) return undefined;
   const since = createdAt(pod) ?? ctx.now;
-  const timeout = pendingTimeoutMs(ctx);
-  const stuck = stuckReason(pod);
-  if (stuck && ctx.now >= since + timeout) return failStuck(ctx, pod, stuck);
+  const stuck = stuckReason(pod, ctx.run);
+  // Stuck: its own grace (none for an image that runs as root, 30 s for a missing Secret),
+  // else the pending timeout.
+  const timeout = stuck ? stuckGraceMs(ctx, stuck) : pendingTimeoutMs(ctx);
+  // A short grace counts from when the kubelet took the pod, not from its creation: a pod that
+  // waited for room still gives a Secret applied with its run the time to appear.
+  const deadline =
+    (stuck?.graceMs !== undefined ? (parseTime(pod.status?.startTime) ?? since) : since) + timeout;
+  if (stuck && ctx.now >= deadline) return failStuck(ctx, pod, stuck);
   const waiting = [
     ...(pod.status?.initContainerStatuses ?? []),
     ...(pod.status?.containerStatuses ?? []),
@@ -35,7 +42,7 @@ export const podPending: Policy = (ctx) => {
   // delay of 0 (plan/requeue.test.ts, "a pod scheduled but still starting past the pending
   // timeout").
   const plan: RunPlan = { status, actions: [] };
-  if (ctx.now < since + timeout) plan.requeueAfterMs = since + timeout - ctx.now;
+  if (ctx.now < deadline) plan.requeueAfterMs = deadline - ctx.now;
   if (ctx.attempt === 1 && !stuck) plan.writeNotBefore = since + pendingWriteDelayMs;
   return plan;
 };

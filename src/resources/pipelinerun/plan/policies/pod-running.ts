@@ -6,7 +6,7 @@ import { stopGracePeriodSeconds } from '../../../runner-pod/constants.ts';
 import type { StepStatus } from '../../../types.ts';
 import { createdAt, lastContainerChange, stuckReason } from '../../pod-reading.ts';
 import { currentStep, stepStatuses } from '../../steps.ts';
-import { failAttempt, failStuck, pendingTimeoutMs } from '../outcomes.ts';
+import { failAttempt, failStuck, stuckGraceMs } from '../outcomes.ts';
 import { admittedTrue, attemptRecord, observedGeneration, statusFor, upsertAttempt } from '../status.ts';
 import type { Policy } from '../types.ts';
 
@@ -48,10 +48,11 @@ export const podRunning: Policy = (ctx) => {
     nextCheck = Math.min(nextCheck ?? Infinity, stopAt - ctx.now);
   }
   // Each container's image is pulled when its turn comes, so a later step (or a second
-  // service) can be stuck on its image too: since the kubelet moved on to it, at the latest.
-  const stuck = stuckReason(pod);
+  // service) can be stuck on its image (or a missing Secret) too: since the kubelet moved on to
+  // it, at the latest.
+  const stuck = stuckReason(pod, ctx.run);
   if (stuck) {
-    const stuckAt = (lastContainerChange(pod) ?? createdAt(pod) ?? ctx.now) + pendingTimeoutMs(ctx);
+    const stuckAt = (lastContainerChange(pod) ?? createdAt(pod) ?? ctx.now) + stuckGraceMs(ctx, stuck);
     if (ctx.now >= stuckAt) return failStuck(ctx, pod, stuck);
     nextCheck = Math.min(nextCheck ?? Infinity, stuckAt - ctx.now);
   }
