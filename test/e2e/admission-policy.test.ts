@@ -20,14 +20,10 @@ function clientFor(kubeconfigFile: string): k8s.CoreV1Api {
   return kc.makeApiClient(k8s.CoreV1Api);
 }
 
-/** The API server's answer to creating `pod`: 201, or the refusal's code and message. */
-async function tryCreate(
-  api: k8s.CoreV1Api,
-  namespace: string,
-  pod: k8s.V1Pod,
-): Promise<{ code: number; message: string }> {
+/** The API server's answer to `request`: 201, or the refusal's code and message. */
+async function attempt(request: () => Promise<unknown>): Promise<{ code: number; message: string }> {
   try {
-    await api.createNamespacedPod({ namespace, body: pod });
+    await request();
     return { code: 201, message: '' };
   } catch (err) {
     const body = (err as { body?: string }).body ?? '';
@@ -41,8 +37,29 @@ async function tryCreate(
   }
 }
 
+/** The API server's answer to creating `pod`: 201, or the refusal's code and message. */
+const tryCreate = (api: k8s.CoreV1Api, namespace: string, pod: k8s.V1Pod) =>
+  attempt(() => api.createNamespacedPod({ namespace, body: pod }));
+
+/** The message of a FailedCreate event on `kind` `name`, once its controller reports one. */
+const failedCreate = (namespace: string, kind: string, name: string) =>
+  waitFor(`a FailedCreate event on ${kind} ${name}`, async () => {
+    const events = await core().listNamespacedEvent({ namespace });
+    return events.items.find(
+      (e) =>
+        e.reason === 'FailedCreate' &&
+        e.involvedObject.kind === kind &&
+        (e.involvedObject.name ?? '').startsWith(name),
+    )?.message;
+  });
+
 test('the chart’s admission policy refuses stray pods tolerating a pool taint and admits the operator’s runner pods', async (t) => {
-  const env = await furrowEnv(t, { operator: false });
+  // The pool has a custom taint key besides furrow.dev/pool, which the policy is told about.
+  const customKey = 'e2e.furrow.dev/dedicated';
+  const env = await furrowEnv(t, {
+    operator: false,
+    pool: { taints: [{ key: customKey, value: 'ci', effect: 'NoSchedule' }] },
+  });
   const other = await testNamespace(t, 'vap-other');
   const system = await testNamespace(t, 'vap-system');
   const release = `furrow-vap-${env.id}`;
@@ -68,6 +85,8 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     'templates/admission-policy.yaml',
     '--set',
     `admissionPolicy.allowedNamespaces={${env.namespace}}`,
+    '--set',
+    `admissionPolicy.extraTaintKeys={${customKey}}`,
     '--set-json',
     `admissionPolicy.namespaceSelector=${JSON.stringify({ matchLabels: scope })}`,
   ]);
@@ -87,7 +106,10 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     namespace: env.namespace,
     body: {
       metadata: { name: 'tenant' },
-      rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'delete'] }],
+      rules: [
+        { apiGroups: [''], resources: ['pods'], verbs: ['create', 'get', 'delete', 'update', 'patch'] },
+        { apiGroups: [''], resources: ['pods/binding', 'bindings'], verbs: ['create'] },
+      ],
     },
   });
   await rbac().createNamespacedRoleBinding({
@@ -163,6 +185,174 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
   // Pods that don't tolerate a pool taint are none of the policy's business.
   const plain = await tryCreate(tenant, env.namespace, pod('plain', {}));
   assert.equal(plain.code, 201, plain.message);
+  // The scheduler still binds them (through pods/binding, which the placement policy watches).
+  const bound = await waitFor('the scheduler to bind the plain pod', async () => {
+    const p = await core().readNamespacedPod({ name: 'plain', namespace: env.namespace });
+    return p.spec?.nodeName;
+  });
+  t.diagnostic(`the scheduler bound the plain pod to ${bound}`);
+
+  // UPDATE: a toleration added to a pod that exists is refused like one it was created with.
+  const existing = await tenant.readNamespacedPod({ name: 'plain', namespace: env.namespace });
+  assert.ok(existing.spec);
+  existing.spec.tolerations = [
+    ...(existing.spec.tolerations ?? []),
+    { key: 'furrow.dev/pool', operator: 'Exists', effect: 'NoSchedule' },
+  ];
+  const updated = await attempt(() =>
+    tenant.replaceNamespacedPod({ name: 'plain', namespace: env.namespace, body: existing }),
+  );
+  assert.equal(updated.code, 403, `update: ${updated.message}`);
+  assert.match(updated.message, /tolerate a NodePool taint/, 'update');
+
+  // A custom taint key of a pool is a pool taint too.
+  const custom = await tryCreate(
+    tenant,
+    env.namespace,
+    pod('custom-key', { tolerations: [{ key: customKey, operator: 'Exists' }] }),
+  );
+  assert.equal(custom.code, 403, `custom key: ${custom.message}`);
+  assert.match(
+    custom.message,
+    /tolerate a NodePool taint \(furrow\.dev\/pool, e2e\.furrow\.dev\/dedicated\)/,
+  );
+
+  // spec.nodeName skips the scheduler and the taints: a pod created on a pool node, with no
+  // toleration at all, is refused.
+  const poolNode = env.nodeNames[0] ?? assert.fail('no pool node');
+  const placement = /ValidatingAdmissionPolicy '[^']+-pod-placement'/;
+  const byName = await tryCreate(tenant, env.namespace, pod('by-name', { nodeName: poolNode }));
+  t.diagnostic(`nodeName refused: ${byName.message}`);
+  assert.equal(byName.code, 403, `nodeName: ${byName.message}`);
+  assert.match(byName.message, placement);
+  assert.match(
+    byName.message,
+    new RegExp(
+      `creating a pod with spec\\.nodeName ${poolNode} skips the scheduler .* only the scheduler \\(system:kube-scheduler\\) and the Furrow operator \\(system:serviceaccount:[^)]+\\) may place pods on nodes, not system:serviceaccount:[^:]+:tenant`,
+    ),
+  );
+  // Nor may the tenant bind a pending pod itself, through pods/binding or the bindings resource.
+  const pending = await tryCreate(
+    tenant,
+    env.namespace,
+    pod('pending', { nodeSelector: { 'e2e.furrow.dev/nowhere': 'x' } }),
+  );
+  assert.equal(pending.code, 201, pending.message);
+  const target = { apiVersion: 'v1', kind: 'Node', name: poolNode };
+  for (const [what, request] of [
+    [
+      'pods/binding',
+      () =>
+        tenant.createNamespacedPodBinding({
+          name: 'pending',
+          namespace: env.namespace,
+          body: { metadata: { name: 'pending' }, target },
+        }),
+    ],
+    [
+      'bindings',
+      () =>
+        tenant.createNamespacedBinding({
+          namespace: env.namespace,
+          body: { metadata: { name: 'pending' }, target },
+        }),
+    ],
+  ] as const) {
+    const r = await attempt(request);
+    assert.equal(r.code, 403, `${what}: ${r.message}`);
+    assert.match(r.message, placement, what);
+    assert.match(r.message, new RegExp(`binding a pod to node ${poolNode} skips the scheduler`), what);
+  }
+  const stillPending = await core().readNamespacedPod({ name: 'pending', namespace: env.namespace });
+  assert.equal(stillPending.spec?.nodeName, undefined, 'the pending pod was not bound');
+
+  // Pods made by controllers are held to the same rules, under the controllers' own identities
+  // (the local cluster's kube-controller-manager uses a ServiceAccount per controller).
+  const apps = kubeConfig().makeApiClient(k8s.AppsV1Api);
+  const batch = kubeConfig().makeApiClient(k8s.BatchV1Api);
+  const template = (name: string, spec: Partial<k8s.V1PodSpec>) => ({
+    metadata: { labels: { app: 'stray', stray: name } },
+    spec: { containers: [{ name: 'main', image: testImage }], ...spec },
+  });
+  const tolerating = { tolerations: [{ key: 'furrow.dev/pool', operator: 'Exists' as const }] };
+  await apps.createNamespacedDeployment({
+    namespace: env.namespace,
+    body: {
+      metadata: { name: 'stray-tolerating' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { stray: 'tolerating' } },
+        template: template('tolerating', tolerating),
+      },
+    },
+  });
+  await apps.createNamespacedDeployment({
+    namespace: env.namespace,
+    body: {
+      metadata: { name: 'stray-named' },
+      spec: {
+        replicas: 1,
+        selector: { matchLabels: { stray: 'named' } },
+        template: template('named', { nodeName: poolNode }),
+      },
+    },
+  });
+  await batch.createNamespacedJob({
+    namespace: env.namespace,
+    body: {
+      metadata: { name: 'job-tolerating' },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          ...template('job', tolerating),
+          spec: { ...template('job', tolerating).spec, restartPolicy: 'Never' },
+        },
+      },
+    },
+  });
+  await batch.createNamespacedJob({
+    namespace: env.namespace,
+    body: {
+      metadata: { name: 'job-named' },
+      spec: {
+        backoffLimit: 0,
+        template: {
+          ...template('job', {}),
+          spec: { ...template('job', { nodeName: poolNode }).spec, restartPolicy: 'Never' },
+        },
+      },
+    },
+  });
+  const controllerCases = [
+    [
+      'ReplicaSet',
+      'stray-tolerating',
+      /tolerate a NodePool taint.*not system:serviceaccount:kube-system:replicaset-controller/,
+    ],
+    [
+      'ReplicaSet',
+      'stray-named',
+      /spec\.nodeName .* not system:serviceaccount:kube-system:replicaset-controller/,
+    ],
+    [
+      'Job',
+      'job-tolerating',
+      /tolerate a NodePool taint.*not system:serviceaccount:kube-system:job-controller/,
+    ],
+    ['Job', 'job-named', /spec\.nodeName .* not system:serviceaccount:kube-system:job-controller/],
+  ] as const;
+  for (const [kind, name, refusal] of controllerCases) {
+    const message = await failedCreate(env.namespace, kind, name);
+    t.diagnostic(`${kind} ${name}: ${message}`);
+    assert.match(message, refusal, `${kind} ${name}`);
+  }
+  const strays = (await core().listNamespacedPod({ namespace: env.namespace, labelSelector: 'app=stray' }))
+    .items;
+  assert.deepEqual(
+    strays.map((p) => p.metadata?.name),
+    [],
+    'no pod from the Deployments or Jobs',
+  );
 
   // The operator, with its ServiceAccount's token: its runner pods are admitted where allowed,
   // and a run in a namespace the policy doesn't allow fails with the API server's reason.
