@@ -382,3 +382,110 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
   const admin = await tryCreate(core(), env.namespace, stray);
   assert.equal(admin.code, 201, admin.message);
 });
+
+test('with the chart’s default namespace selector both policies cover a fresh namespace and leave kube-system out', async (t) => {
+  // Bound as the chart binds them, to every namespace but kube-system: while this test runs the
+  // policies apply cluster-wide (the e2e files run one at a time), and they go at its end.
+  const env = await furrowEnv(t, { operator: false, nodes: 1 });
+  const system = await testNamespace(t, 'vap-system');
+  const release = `furrow-vapd-${env.id}`;
+  const rendered = helm([
+    'template',
+    release,
+    chartDir,
+    '--namespace',
+    system,
+    '--show-only',
+    'templates/admission-policy.yaml',
+  ]);
+  assert.equal(rendered.status, 0, rendered.stderr);
+  assert.match(rendered.stdout, /operator: NotIn\n\s+values:\n\s+- kube-system/, 'the default selector');
+  t.after(() => kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], rendered.stdout));
+  const applied = kubectl(['apply', '-f', '-'], rendered.stdout);
+  assert.equal(applied.code, 0, applied.stderr);
+
+  // The same tenant (pod rights, nothing more) in the test's namespace and in kube-system.
+  const name = `vap-tenant-${env.id}`;
+  for (const namespace of [env.namespace, 'kube-system']) {
+    await core().createNamespacedServiceAccount({ namespace, body: { metadata: { name } } });
+    await rbac().createNamespacedRole({
+      namespace,
+      body: {
+        metadata: { name },
+        rules: [{ apiGroups: [''], resources: ['pods'], verbs: ['create', 'delete'] }],
+      },
+    });
+    await rbac().createNamespacedRoleBinding({
+      namespace,
+      body: {
+        metadata: { name },
+        roleRef: { apiGroup: 'rbac.authorization.k8s.io', kind: 'Role', name },
+        subjects: [{ kind: 'ServiceAccount', name, namespace }],
+      },
+    });
+  }
+  t.after(() => {
+    for (const what of ['pod', 'rolebinding', 'role', 'serviceaccount'])
+      kubectl([
+        'delete',
+        '--ignore-not-found',
+        '--wait=false',
+        '-n',
+        'kube-system',
+        what,
+        '-l',
+        `e2e.furrow.dev/vapd=${env.id}`,
+      ]);
+    kubectl([
+      'delete',
+      '--ignore-not-found',
+      '--wait=false',
+      '-n',
+      'kube-system',
+      'rolebinding,role,serviceaccount',
+      name,
+    ]);
+  });
+  const tenantHere = clientFor(serviceAccountKubeconfig(t, name, env.namespace));
+  const tenantSystem = clientFor(serviceAccountKubeconfig(t, name, 'kube-system'));
+  const node = env.nodeNames[0] ?? assert.fail('no node');
+  const pod = (podName: string, spec: Partial<k8s.V1PodSpec>): k8s.V1Pod => ({
+    metadata: { name: podName, labels: { 'e2e.furrow.dev/vapd': env.id } },
+    spec: { containers: [{ name: 'main', image: testImage }], ...spec },
+  });
+  const named = (podName: string) => pod(podName, { nodeName: node });
+  const tolerating = (podName: string) =>
+    pod(podName, { tolerations: [{ key: 'furrow.dev/pool', operator: 'Exists' }] });
+
+  // In a namespace nobody labelled: both refused, once the API server has loaded the policies.
+  const byName = await waitFor('the placement policy to refuse a pod by nodeName', async () => {
+    const r = await tryCreate(tenantHere, env.namespace, named('by-name'));
+    if (r.code === 201)
+      await tenantHere.deleteNamespacedPod({
+        name: 'by-name',
+        namespace: env.namespace,
+        gracePeriodSeconds: 0,
+      });
+    return r.code === 201 ? undefined : r;
+  });
+  assert.equal(byName.code, 403, byName.message);
+  assert.match(byName.message, new RegExp(`ValidatingAdmissionPolicy '${release}-pod-placement'`));
+  const tol = await waitFor('the toleration policy to refuse a tolerating pod', async () => {
+    const r = await tryCreate(tenantHere, env.namespace, tolerating('tolerating'));
+    if (r.code === 201)
+      await tenantHere.deleteNamespacedPod({
+        name: 'tolerating',
+        namespace: env.namespace,
+        gracePeriodSeconds: 0,
+      });
+    return r.code === 201 ? undefined : r;
+  });
+  assert.equal(tol.code, 403, tol.message);
+  assert.match(tol.message, new RegExp(`ValidatingAdmissionPolicy '${release}-pool-tolerations'`));
+
+  // kube-system is left out: node daemons and static pods live there.
+  for (const body of [named(`vapd-by-name-${env.id}`), tolerating(`vapd-tolerating-${env.id}`)]) {
+    const r = await tryCreate(tenantSystem, 'kube-system', body);
+    assert.equal(r.code, 201, `kube-system ${body.metadata?.name}: ${r.message}`);
+  }
+});
