@@ -263,6 +263,29 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     assert.match(r.message, placement, what);
     assert.match(r.message, new RegExp(`binding a pod to node ${poolNode} skips the scheduler`), what);
   }
+  // A node's own identity may create a (mirror) pod on itself, and no other node: the policy
+  // holds this itself, where the NodeRestriction admission plugin is off (as on this cluster).
+  const otherNode = env.nodeNames[1] ?? assert.fail('no second pool node');
+  const asNode = (podName: string, nodeName: string) =>
+    kubectl(
+      ['create', '--as', `system:node:${poolNode}`, '--as-group', 'system:nodes', '-f', '-'],
+      JSON.stringify({
+        apiVersion: 'v1',
+        kind: 'Pod',
+        metadata: {
+          name: podName,
+          namespace: env.namespace,
+          annotations: { 'kubernetes.io/config.mirror': 'e2e' },
+        },
+        spec: { nodeName, containers: [{ name: 'main', image: testImage }] },
+      }),
+    );
+  const mirror = asNode('mirror', poolNode);
+  assert.equal(mirror.code, 0, `a node's pod on itself: ${mirror.stderr}`);
+  const elsewhere = asNode('mirror-elsewhere', otherNode);
+  assert.notEqual(elsewhere.code, 0, 'a node placed a pod on another node');
+  assert.match(elsewhere.stderr, placement);
+  assert.match(elsewhere.stderr, new RegExp(`not system:node:${poolNode}`));
   const stillPending = await core().readNamespacedPod({ name: 'pending', namespace: env.namespace });
   assert.equal(stillPending.spec?.nodeName, undefined, 'the pending pod was not bound');
 
@@ -428,6 +451,7 @@ test('with the chart’s default namespace selector both policies cover a fresh 
     for (const what of ['pod', 'rolebinding', 'role', 'serviceaccount'])
       kubectl([
         'delete',
+        ...(what === 'pod' ? ['--grace-period=0', '--force'] : []),
         '--ignore-not-found',
         '--wait=false',
         '-n',
