@@ -3,7 +3,7 @@
 // an allowed namespace. The policy is rendered from the chart with a binding that selects only
 // this test's namespaces, so tests running beside it are not affected.
 import assert from 'node:assert/strict';
-import { test } from 'node:test';
+import { test, type TestContext } from 'node:test';
 import * as k8s from '@kubernetes/client-node';
 import { furrowEnv, sim } from '../support/env.ts';
 import { chartDir, helm } from '../support/helm.ts';
@@ -41,6 +41,40 @@ async function attempt(request: () => Promise<unknown>): Promise<{ code: number;
 const tryCreate = (api: k8s.CoreV1Api, namespace: string, pod: k8s.V1Pod) =>
   attempt(() => api.createNamespacedPod({ namespace, body: pod }));
 
+/**
+ * A policy binds only once the API server has loaded it: creates `pod` until it is refused
+ * (deleting it whenever it was admitted) and returns the refusal.
+ */
+const firstRefusal = (what: string, api: k8s.CoreV1Api, namespace: string, pod: k8s.V1Pod) =>
+  waitFor(what, async () => {
+    const r = await tryCreate(api, namespace, pod);
+    if (r.code === 201)
+      await api.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace, gracePeriodSeconds: 0 });
+    return r.code === 201 ? undefined : r;
+  });
+
+/**
+ * Renders the chart's admission policies (and `args`' other templates) as a release in
+ * `namespace` would install them, applies them, and deletes them when `t` ends.
+ */
+function applyChart(t: TestContext, release: string, namespace: string, args: string[]): string {
+  const rendered = helm([
+    'template',
+    release,
+    chartDir,
+    '--namespace',
+    namespace,
+    '--show-only',
+    'templates/admission-policy.yaml',
+    ...args,
+  ]);
+  assert.equal(rendered.status, 0, rendered.stderr);
+  t.after(() => kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], rendered.stdout));
+  const applied = kubectl(['apply', '-f', '-'], rendered.stdout);
+  assert.equal(applied.code, 0, applied.stderr);
+  return rendered.stdout;
+}
+
 /** The message of a FailedCreate event on `kind` `name`, once its controller reports one. */
 const failedCreate = (namespace: string, kind: string, name: string) =>
   waitFor(`a FailedCreate event on ${kind} ${name}`, async () => {
@@ -71,18 +105,11 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     );
 
   // The chart's ServiceAccount, RBAC and policy, as a release in `system` would install them.
-  const rendered = helm([
-    'template',
-    release,
-    chartDir,
-    '--namespace',
-    system,
+  applyChart(t, release, system, [
     '--show-only',
     'templates/serviceaccount.yaml',
     '--show-only',
     'templates/rbac.yaml',
-    '--show-only',
-    'templates/admission-policy.yaml',
     '--set',
     `admissionPolicy.allowedNamespaces={${env.namespace}}`,
     '--set',
@@ -90,10 +117,6 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     '--set-json',
     `admissionPolicy.namespaceSelector=${JSON.stringify({ matchLabels: scope })}`,
   ]);
-  assert.equal(rendered.status, 0, rendered.stderr);
-  t.after(() => kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], rendered.stdout));
-  const applied = kubectl(['apply', '-f', '-'], rendered.stdout);
-  assert.equal(applied.code, 0, applied.stderr);
   // (Its status.typeChecking is written by kube-controller-manager's policy status controller,
   // which the local cluster doesn't run: the refusals below show that the CEL compiles.)
 
@@ -136,12 +159,7 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     ...onThePool,
     tolerations: [{ key: 'furrow.dev/pool', operator: 'Equal', value: env.poolName, effect: 'NoSchedule' }],
   });
-  const refused = await waitFor('the policy to refuse a stray pod', async () => {
-    const r = await tryCreate(tenant, env.namespace, stray);
-    if (r.code === 201)
-      await tenant.deleteNamespacedPod({ name: 'stray', namespace: env.namespace, gracePeriodSeconds: 0 });
-    return r.code === 201 ? undefined : r;
-  });
+  const refused = await firstRefusal('the policy to refuse a stray pod', tenant, env.namespace, stray);
   t.diagnostic(`refused: ${refused.message}`);
   assert.equal(refused.code, 403);
   assert.match(refused.message, /ValidatingAdmissionPolicy '[^']+-pool-tolerations'/);
@@ -297,55 +315,26 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     metadata: { labels: { app: 'stray', stray: name } },
     spec: { containers: [{ name: 'main', image: testImage }], ...spec },
   });
-  const tolerating = { tolerations: [{ key: 'furrow.dev/pool', operator: 'Exists' as const }] };
-  await apps.createNamespacedDeployment({
-    namespace: env.namespace,
-    body: {
-      metadata: { name: 'stray-tolerating' },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { stray: 'tolerating' } },
-        template: template('tolerating', tolerating),
+  const variants = {
+    tolerating: { tolerations: [{ key: 'furrow.dev/pool', operator: 'Exists' as const }] },
+    named: { nodeName: poolNode },
+  };
+  for (const [what, spec] of Object.entries(variants)) {
+    await apps.createNamespacedDeployment({
+      namespace: env.namespace,
+      body: {
+        metadata: { name: `stray-${what}` },
+        spec: { replicas: 1, selector: { matchLabels: { stray: what } }, template: template(what, spec) },
       },
-    },
-  });
-  await apps.createNamespacedDeployment({
-    namespace: env.namespace,
-    body: {
-      metadata: { name: 'stray-named' },
-      spec: {
-        replicas: 1,
-        selector: { matchLabels: { stray: 'named' } },
-        template: template('named', { nodeName: poolNode }),
+    });
+    await batch.createNamespacedJob({
+      namespace: env.namespace,
+      body: {
+        metadata: { name: `job-${what}` },
+        spec: { backoffLimit: 0, template: template(`job-${what}`, { ...spec, restartPolicy: 'Never' }) },
       },
-    },
-  });
-  await batch.createNamespacedJob({
-    namespace: env.namespace,
-    body: {
-      metadata: { name: 'job-tolerating' },
-      spec: {
-        backoffLimit: 0,
-        template: {
-          ...template('job', tolerating),
-          spec: { ...template('job', tolerating).spec, restartPolicy: 'Never' },
-        },
-      },
-    },
-  });
-  await batch.createNamespacedJob({
-    namespace: env.namespace,
-    body: {
-      metadata: { name: 'job-named' },
-      spec: {
-        backoffLimit: 0,
-        template: {
-          ...template('job', {}),
-          spec: { ...template('job', { nodeName: poolNode }).spec, restartPolicy: 'Never' },
-        },
-      },
-    },
-  });
+    });
+  }
   const controllerCases = [
     [
       'ReplicaSet',
@@ -412,20 +401,8 @@ test('with the chart’s default namespace selector both policies cover a fresh 
   const env = await furrowEnv(t, { operator: false, nodes: 1 });
   const system = await testNamespace(t, 'vap-system');
   const release = `furrow-vapd-${env.id}`;
-  const rendered = helm([
-    'template',
-    release,
-    chartDir,
-    '--namespace',
-    system,
-    '--show-only',
-    'templates/admission-policy.yaml',
-  ]);
-  assert.equal(rendered.status, 0, rendered.stderr);
-  assert.match(rendered.stdout, /operator: NotIn\n\s+values:\n\s+- kube-system/, 'the default selector');
-  t.after(() => kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], rendered.stdout));
-  const applied = kubectl(['apply', '-f', '-'], rendered.stdout);
-  assert.equal(applied.code, 0, applied.stderr);
+  const rendered = applyChart(t, release, system, []);
+  assert.match(rendered, /operator: NotIn\n\s+values:\n\s+- kube-system/, 'the default selector');
 
   // The same tenant (pod rights, nothing more) in the test's namespace and in kube-system.
   const name = `vap-tenant-${env.id}`;
@@ -482,30 +459,19 @@ test('with the chart’s default namespace selector both policies cover a fresh 
     pod(podName, { tolerations: [{ key: 'furrow.dev/pool', operator: 'Exists' }] });
 
   // In a namespace nobody labelled: both refused, once the API server has loaded the policies.
-  const byName = await waitFor('the placement policy to refuse a pod by nodeName', async () => {
-    const r = await tryCreate(tenantHere, env.namespace, named('by-name'));
-    if (r.code === 201)
-      await tenantHere.deleteNamespacedPod({
-        name: 'by-name',
-        namespace: env.namespace,
-        gracePeriodSeconds: 0,
-      });
-    return r.code === 201 ? undefined : r;
-  });
-  assert.equal(byName.code, 403, byName.message);
-  assert.match(byName.message, new RegExp(`ValidatingAdmissionPolicy '${release}-pod-placement'`));
-  const tol = await waitFor('the toleration policy to refuse a tolerating pod', async () => {
-    const r = await tryCreate(tenantHere, env.namespace, tolerating('tolerating'));
-    if (r.code === 201)
-      await tenantHere.deleteNamespacedPod({
-        name: 'tolerating',
-        namespace: env.namespace,
-        gracePeriodSeconds: 0,
-      });
-    return r.code === 201 ? undefined : r;
-  });
-  assert.equal(tol.code, 403, tol.message);
-  assert.match(tol.message, new RegExp(`ValidatingAdmissionPolicy '${release}-pool-tolerations'`));
+  for (const [policy, body] of [
+    ['pod-placement', named('by-name')],
+    ['pool-tolerations', tolerating('tolerating')],
+  ] as const) {
+    const r = await firstRefusal(
+      `${policy} to refuse ${body.metadata?.name}`,
+      tenantHere,
+      env.namespace,
+      body,
+    );
+    assert.equal(r.code, 403, r.message);
+    assert.match(r.message, new RegExp(`ValidatingAdmissionPolicy '${release}-${policy}'`));
+  }
 
   // kube-system is left out: node daemons and static pods live there.
   for (const body of [named(`vapd-by-name-${env.id}`), tolerating(`vapd-tolerating-${env.id}`)]) {
