@@ -33,6 +33,14 @@ export interface PipelineRunReconcilerDeps {
   clock?: () => number;
 }
 
+/**
+ * An authorisation 403 on a pod create may pass (the authorizer's cache warming after an API
+ * server restart): the create is tried this many times, `unauthorizedBackoffMs(n)` apart, before
+ * the refusal ends the attempt as PodRejected.
+ */
+export const unauthorizedCreateTries = 5;
+export const unauthorizedBackoffMs = (failures: number): number => 1000 * 2 ** (failures - 1);
+
 export class PipelineRunReconciler {
   private readonly deps: PipelineRunReconcilerDeps;
   private readonly clock: () => number;
@@ -43,6 +51,8 @@ export class PipelineRunReconciler {
   /** Runs as our last status write left them, and pods we created, until the caches catch up. */
   private readonly written = new RecentWrites<PipelineRun>();
   private readonly created = new RecentCreates<Pod>();
+  /** Authorisation refusals of each attempt's pod create so far, by run uid and attempt. */
+  private readonly unauthorized = new Map<string, number>();
 
   constructor(deps: PipelineRunReconcilerDeps) {
     this.deps = deps;
@@ -87,6 +97,8 @@ export class PipelineRunReconciler {
     for (const action of plan.actions.filter((a) => a.type === 'createPod')) {
       const outcome = await this.act(run, action, log);
       if (outcome === 'gone') return undefined;
+      // Tried again later; nothing is written meanwhile, as after a failed request.
+      if (typeof outcome === 'object' && 'againInMs' in outcome) return { requeueAfterMs: outcome.againInMs };
       if (typeof outcome === 'object') {
         // The API server refused the pod for good: that ends this attempt, and the plan says
         // what follows (a retry within retries.limit, or Failed PodRejected). Or the pod's
@@ -148,13 +160,13 @@ export class PipelineRunReconciler {
   /**
    * Carries out one action: 'gone' when the run itself was deleted, { rejected } when the API
    * server refused its pod for good (validation, or an admission policy; a full quota is
-   * retried instead).
+   * retried instead), { againInMs } after an authorisation refusal that may still pass.
    */
   private async act(
     run: PipelineRun,
     action: RunAction,
     log: Logger,
-  ): Promise<'done' | 'gone' | { rejected: string } | { taken: string }> {
+  ): Promise<'done' | 'gone' | { rejected: string } | { taken: string } | { againInMs: number }> {
     const namespace = run.metadata.namespace ?? '';
     const { writer } = this.deps;
     switch (action.type) {
@@ -173,11 +185,29 @@ export class PipelineRunReconciler {
           this.deps.admission.release(objectKey(run));
           return { taken };
         }
+        const tryKey = `${run.metadata.uid ?? ''}/${action.attempt}`;
         if ('refused' in outcome) {
           this.deps.admission.release(objectKey(run));
+          const failures = (this.unauthorized.get(tryKey) ?? 0) + 1;
+          if (outcome.unauthorized && failures < unauthorizedCreateTries) {
+            if (this.unauthorized.size > 10_000) this.unauthorized.clear();
+            this.unauthorized.set(tryKey, failures);
+            const againInMs = unauthorizedBackoffMs(failures);
+            log.warn('the API server did not authorise the runner pod; trying again', {
+              pod: name,
+              error: outcome.refused,
+              failures,
+              againInMs,
+            });
+            return { againInMs };
+          }
+          this.unauthorized.delete(tryKey);
           log.warn('the API server refused the runner pod', { pod: name, error: outcome.refused });
-          return { rejected: outcome.refused };
+          return {
+            rejected: outcome.unauthorized ? `${outcome.refused} (${failures} tries)` : outcome.refused,
+          };
         }
+        this.unauthorized.delete(tryKey);
         // Kept as the cache will hold it (trimmed): under load the cache can lag for seconds.
         this.created.remember(run.metadata.uid ?? '', trimPod(outcome.created));
         log.info('created runner pod', { pod: name, attempt: action.attempt });
