@@ -16,6 +16,7 @@ import { controllingRunUid, finalPhases, parseTime } from '../resources/api.ts';
 import { decideStatusWrite, statusMergePatch } from '../resources/pipelinerun/write-policy.ts';
 import type { NodePool, PipelineRun, PipelineRunStatus } from '../resources/types.ts';
 import { validatePipelineRun } from '../resources/validate.ts';
+import { podSpecDifferences } from '../resources/runner-pod/compare.ts';
 import type { PoolAdmission } from '../admission/pool-admission.ts';
 import { podsByRunUid } from '../indexes.ts';
 import { runRef, type PipelineRunWriter } from './writers.ts';
@@ -106,7 +107,9 @@ export class PipelineRunReconciler {
         plan = planRun(
           'rejected' in outcome
             ? { ...input, podRejected: outcome.rejected }
-            : { ...input, podNameTaken: outcome.taken },
+            : 'notAdopted' in outcome
+              ? { ...input, podNotAdopted: outcome.notAdopted }
+              : { ...input, podNameTaken: outcome.taken },
         );
         requeueAfterMs = plan.requeueAfterMs;
         break;
@@ -166,7 +169,14 @@ export class PipelineRunReconciler {
     run: PipelineRun,
     action: RunAction,
     log: Logger,
-  ): Promise<'done' | 'gone' | { rejected: string } | { taken: string } | { againInMs: number }> {
+  ): Promise<
+    | 'done'
+    | 'gone'
+    | { rejected: string }
+    | { taken: string }
+    | { notAdopted: string }
+    | { againInMs: number }
+  > {
     const namespace = run.metadata.namespace ?? '';
     const { writer } = this.deps;
     switch (action.type) {
@@ -180,10 +190,10 @@ export class PipelineRunReconciler {
           throw err;
         }
         if ('exists' in outcome) {
-          const taken = await this.adopt(run, name, log);
-          if (taken === undefined) return 'done';
+          const refusal = await this.adopt(run, action.pod, log);
+          if (refusal === undefined) return 'done';
           this.deps.admission.release(objectKey(run));
-          return { taken };
+          return refusal;
         }
         const tryKey = `${run.metadata.uid ?? ''}/${action.attempt}`;
         if ('refused' in outcome) {
@@ -235,21 +245,33 @@ export class PipelineRunReconciler {
   }
 
   /**
-   * A pod of the attempt's name exists: ours (created by an earlier reconcile), or a stranger
-   * (a previous run of the same name not yet collected, someone else's pod): why it can't be
-   * used, then.
+   * A pod of the attempt's name exists: ours (created by an earlier reconcile), a stranger (a
+   * previous run of the same name not yet collected, someone else's pod), or one that claims to
+   * be the run's but is not the pod Furrow would build (`want`): why it can't be used, then.
    */
-  private async adopt(run: PipelineRun, name: string, log: Logger): Promise<string | undefined> {
+  private async adopt(
+    run: PipelineRun,
+    want: Pod,
+    log: Logger,
+  ): Promise<{ taken: string } | { notAdopted: string } | undefined> {
     const namespace = run.metadata.namespace ?? '';
+    const name = want.metadata?.name ?? '';
     const pod = this.deps.pods.get(name, namespace) ?? (await this.deps.writer.readPod(namespace, name));
     if (controllingRunUid(pod).includes(run.metadata.uid ?? '')) {
-      log.debug('runner pod already exists; adopting it', { pod: name });
-      return undefined;
+      const differences = podSpecDifferences(want, pod);
+      if (differences.length === 0) {
+        log.debug('runner pod already exists; adopting it', { pod: name });
+        return undefined;
+      }
+      const message = `pod ${name} claims to be this run’s but differs from the pod Furrow builds for it (${differences.join(', ')}): not adopted`;
+      log.warn('a pod claiming to be the run’s differs from its runner pod', { pod: name, differences });
+      this.deps.recorder.record(runRef(run), 'Warning', 'PodNotAdopted', message);
+      return { notAdopted: message };
     }
     const message = `pod ${name} exists and is not controlled by this run`;
     log.info('the runner pod’s name is taken', { pod: name });
     this.deps.recorder.record(runRef(run), 'Warning', 'PodNameTaken', `${message}; delete or rename it`);
-    return message;
+    return { taken: message };
   }
 
   /** Merge patch of the status subresource, on the resourceVersion the plan was made from. */

@@ -148,3 +148,40 @@ test('the writer tells an authorisation 403 from the other refusals', () => {
   assert.equal(refusal(500, 'boom'), undefined);
   assert.ok(refusal(422, 'invalid'));
 });
+
+test('a pod of the attempt’s name that the run controls and Furrow would build: adopted', async () => {
+  const run = makeRun({ spec: { retries: { limit: 0 } } });
+  const h = harness(run);
+  h.writer.pods.set('ci/app-1', makePod(run, { created: 0, phase: 'Pending' }));
+  h.writer.createResult = () => ({ exists: true });
+  await h.reconcile();
+  assert.deepEqual(h.writer.calls, ['create pod app-1', 'read pod app-1']);
+  assert.deepEqual(h.admission, ['reserve app'], 'the slot is kept');
+  assert.deepEqual(h.events, []);
+});
+
+test('a pod that claims to be the run’s but is built otherwise: reported, not adopted, the attempt failed', async () => {
+  const run = makeRun({ spec: { retries: { limit: 0 } } });
+  const h = harness(run);
+  const forged = makePod(run, { created: 0, phase: 'Pending' });
+  const main = forged.spec?.containers[0];
+  assert.ok(main);
+  main.image = 'evil:latest';
+  forged.spec?.volumes?.push({ name: 'root', hostPath: { path: '/' } });
+  h.writer.pods.set('ci/app-1', forged);
+  h.writer.createResult = () => ({ exists: true });
+  let status: Record<string, unknown> = {};
+  h.writer.statusResult = (r, s) => {
+    status = s;
+    return { written: { ...r, metadata: { ...r.metadata }, status: s } };
+  };
+  await h.reconcile();
+  assert.deepEqual(h.admission, ['reserve app', 'release ci/app']);
+  assert.deepEqual(statusWrites(h.writer.calls), ['write status Failed']);
+  assert.equal(status.reason, 'PodNotAdopted');
+  const message =
+    'pod app-1 claims to be this run’s but differs from the pod Furrow builds for it (containers (names, images, commands or args), volumes): not adopted';
+  assert.equal(status.message, message);
+  assert.ok(h.events.includes(`Warning PodNotAdopted: ${message}`), h.events.join('; '));
+  assert.ok(!h.writer.calls.some((c) => c.startsWith('delete pod')), 'the pod is left alone');
+});
