@@ -38,11 +38,17 @@ export async function testNamespace(t: TestContext, prefix: string): Promise<str
       .deleteNamespace({ name })
       .catch(() => undefined);
   });
-  // Pods are refused until the service-account controller has made the default account.
-  await waitFor(`default service account in ${name}`, async () =>
-    core()
-      .readNamespacedServiceAccount({ name: 'default', namespace: name })
-      .catch(() => undefined),
+  // Pods are refused until the service-account controller has made the default account. Right
+  // after a test that stops the API server, kube-controller-manager's informers come back on
+  // client-go's reflector backoff (up to 30 s, jittered up to twice that): CI's final run saw
+  // more than 30 s. The wait allows the whole backoff.
+  await waitFor(
+    `default service account in ${name}`,
+    async () =>
+      core()
+        .readNamespacedServiceAccount({ name: 'default', namespace: name })
+        .catch(() => undefined),
+    { timeoutMs: 90_000 },
   );
   return name;
 }
