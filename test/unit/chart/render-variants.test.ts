@@ -32,8 +32,6 @@ test('default: one replica, no leader election, the old pod stops before the new
     'Service',
     'ServiceAccount',
     'ValidatingAdmissionPolicy',
-    'ValidatingAdmissionPolicy',
-    'ValidatingAdmissionPolicyBinding',
     'ValidatingAdmissionPolicyBinding',
   ]);
   const service = only(objects('default'), 'Service') as KubeObject & {
