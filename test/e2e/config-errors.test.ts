@@ -5,22 +5,16 @@
 import assert from 'node:assert/strict';
 import { test, type TestContext } from 'node:test';
 import type { NodePoolSpec } from '../../src/resources/types.ts';
-import { furrowEnv, type FurrowEnv } from '../support/env.ts';
+import type { FurrowEnv } from '../support/env.ts';
 import { core } from '../support/kube.ts';
-import { createRealNodePool, realNodeImages, requireRealNode } from '../support/real-node.ts';
+import { realNodeEnv, realNodeImages, requireRealNode } from '../support/real-node.ts';
 
 const image = realNodeImages.busybox;
 
 /** An environment whose pool is the real node, or undefined (skipped) without one. */
 async function onRealNode(t: TestContext, pool: Partial<NodePoolSpec> = {}): Promise<FurrowEnv | undefined> {
   if (!(await requireRealNode(t))) return undefined;
-  const env = await furrowEnv(t, {
-    nodes: 0,
-    createPool: false,
-    operator: { args: ['--git-image', realNodeImages.git] },
-  });
-  await createRealNodePool(env, pool);
-  return env;
+  return realNodeEnv(t, pool);
 }
 
 /** Seconds from the run's creation to its completion. */
