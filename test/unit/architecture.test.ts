@@ -4,10 +4,11 @@
 //   0 entry          main.ts: flags, logging, HTTP endpoints, signals
 //   1 operator       operator.ts: builds the list of controllers and runs it
 //   2 setup          controllers/: each controller's indexes, notifications→keys, dependencies
-//   3 reconcilers    reconcilers/ (observe, decide, write through writers.ts), admission/
+//   3 reconcilers    reconcilers/ (observe, decide, write through writers.ts), admission/,
+//                    archive/ (copies finished attempts' logs to the object store)
 //   4 machinery      kube/ (client, informer, cache, work queue, controller loop, leader
 //                    election, Kubernetes Events), informers.ts, indexes.ts, trim.ts,
-//                    observability/, config/
+//                    observability/, config/, store/ (the object store client)
 //   5 resources      resources/: the API and pure decisions; imports only kube/json.ts
 //   6 wire types     kube/json.ts: the JSON shapes of Kubernetes objects, objectKey
 import assert from 'node:assert/strict';
@@ -22,8 +23,8 @@ const layers: [number, RegExp][] = [
   [0, /^main\.ts$/],
   [1, /^operator\.ts$/],
   [2, /^controllers\//],
-  [3, /^(reconcilers|admission)\//],
-  [4, /^(kube|observability|config)\/|^(informers|indexes|trim)\.ts$/],
+  [3, /^(reconcilers|admission|archive)\//],
+  [4, /^(kube|observability|config|store)\/|^(informers|indexes|trim)\.ts$/],
   [5, /^resources\//],
 ];
 
