@@ -15,17 +15,24 @@ import {
   waitForCaches,
   type Caches,
 } from './informers.ts';
+import type { LogStore } from './archive/log-store.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import type { PoolAdmission } from './admission/pool-admission.ts';
 import { setupAdmission } from './controllers/admission.ts';
+import { setupLogArchiveController } from './controllers/log-archive.ts';
 import { setupNodeController } from './controllers/node.ts';
 import { setupNodePoolController } from './controllers/nodepool.ts';
 import { setupPipelineRunController } from './controllers/pipelinerun.ts';
 import { ControllerList, type SetupContext } from './controllers/setup.ts';
 
 /** The controllers, in the order /readyz?verbose lists them. */
-const controllerSetups = [setupPipelineRunController, setupNodeController, setupNodePoolController];
+const controllerSetups = [
+  setupPipelineRunController,
+  setupNodeController,
+  setupNodePoolController,
+  setupLogArchiveController,
+];
 
 const OperatorBase = operatorFramework.default;
 
@@ -46,8 +53,10 @@ export class FurrowOperator extends OperatorBase {
   private elector: LeaderElector | undefined;
   private readonly controllers = new ControllerList();
   private resyncTimer: NodeJS.Timeout | undefined;
+  private readonly logStore: LogStore | undefined;
 
-  constructor(options: Options, log: Logger, metrics: Metrics) {
+  /** `logStore`: where logs are archived; none, and logs live as long as the pods. */
+  constructor(options: Options, log: Logger, metrics: Metrics, logStore?: LogStore) {
     super({
       debug: (m: string) => log.debug(m),
       info: (m: string) => log.info(m),
@@ -56,6 +65,7 @@ export class FurrowOperator extends OperatorBase {
     });
     this.options = options;
     this.log = log;
+    this.logStore = logStore;
     this.metrics = metrics;
   }
 
@@ -133,6 +143,8 @@ export class FurrowOperator extends OperatorBase {
       clients,
       recorder,
       metrics,
+      log,
+      logStore: this.logStore,
       newController: (name, reconcile) =>
         new Controller({
           name,
@@ -190,8 +202,10 @@ export class FurrowOperator extends OperatorBase {
   private stopLeading(): void {
     this.clients?.fence('this replica lost the leader lease');
     this.metrics.leader.set(0);
-    for (const { controller } of this.controllers.entries)
-      void controller.stop(this.options.shutdownTimeoutMs);
+    for (const entry of this.controllers.entries) {
+      void entry.controller.stop(this.options.shutdownTimeoutMs);
+      entry.stop?.();
+    }
   }
 
   /**
@@ -210,6 +224,7 @@ export class FurrowOperator extends OperatorBase {
    */
   async shutdown(deadlineMs: number): Promise<boolean> {
     clearInterval(this.resyncTimer);
+    for (const entry of this.controllers.entries) entry.stop?.();
     const results = await Promise.all(
       this.controllers.entries.map(({ controller }) => controller.stop(deadlineMs)),
     );

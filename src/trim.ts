@@ -7,10 +7,11 @@ import {
   defined,
   finalPhases,
   generationAnnotation,
+  logsFinalizer,
   pinnedNodeAnnotation,
   lastAppliedAnnotation as lastApplied,
 } from './resources/api.ts';
-import { poolLabel } from './resources/labels.ts';
+import { attemptLabel, poolLabel } from './resources/labels.ts';
 import { podRequests } from './resources/nodepool/capacity.ts';
 import { formatAmount } from './resources/nodepool/quantity.ts';
 import type { PipelineRun } from './resources/types.ts';
@@ -69,6 +70,9 @@ export function trimPod(pod: Pod): Pod {
   const generation = m.annotations?.[generationAnnotation];
   const pinned = m.annotations?.[pinnedNodeAnnotation];
   const pool = m.labels?.[poolLabel];
+  const attempt = m.labels?.[attemptLabel];
+  // Kept only on pods carrying Furrow's logs finalizer: the archiver removes it by its index.
+  const finalizers = m.finalizers?.includes(logsFinalizer) ? m.finalizers : undefined;
   return {
     metadata: defined({
       name: m.name,
@@ -77,7 +81,11 @@ export function trimPod(pod: Pod): Pod {
       resourceVersion: m.resourceVersion,
       creationTimestamp: m.creationTimestamp,
       deletionTimestamp: m.deletionTimestamp,
-      labels: pool !== undefined ? { [poolLabel]: pool } : undefined,
+      finalizers,
+      labels:
+        pool !== undefined || attempt !== undefined
+          ? (defined({ [poolLabel]: pool, [attemptLabel]: attempt }) as Record<string, string>)
+          : undefined,
       annotations:
         generation !== undefined || pinned !== undefined
           ? (defined({ [generationAnnotation]: generation, [pinnedNodeAnnotation]: pinned }) as Record<

@@ -26,6 +26,7 @@ export function setupPipelineRunController(ctx: SetupContext): ControllerEntry {
       defaultPendingTimeoutMs: options.defaultPendingTimeoutMs,
       maxInfrastructureRetries: options.maxInfrastructureRetries,
       gitImage: options.gitImage,
+      archiveLogs: ctx.logStore !== undefined,
     },
   });
   const controller = ctx.newController('pipelinerun', reconciler.reconcile);

@@ -10,10 +10,12 @@ import type { Cache } from '../kube/cache.ts';
 import type { KubeClients } from '../kube/client.ts';
 import type { Controller, Reconcile } from '../kube/controller.ts';
 import type { EventRecorder } from '../kube/k8s-events.ts';
+import type { Logger } from '../observability/logger.ts';
 import type { Metrics } from '../observability/metrics.ts';
+import type { LogStore } from '../archive/log-store.ts';
 import type { NodePool } from '../resources/types.ts';
 
-export type ControllerName = 'pipelinerun' | 'nodepool' | 'node';
+export type ControllerName = 'pipelinerun' | 'nodepool' | 'node' | 'log-archive';
 
 /** Queues keys into a controller by name; valid once every setup has run. */
 export interface Enqueuer {
@@ -29,6 +31,9 @@ export interface SetupContext {
   clients: KubeClients;
   recorder: EventRecorder;
   metrics: Metrics;
+  log: Logger;
+  /** The object store for logs; absent when none is configured (logs live with the pods). */
+  logStore?: LogStore;
   /** Builds the controller loop (workers, backoff) around a reconcile. */
   newController(name: ControllerName, reconcile: Reconcile): Controller;
   controllers: Enqueuer;
@@ -42,6 +47,8 @@ export interface ControllerEntry {
    * new leader or after an outage).
    */
   resync(everything: boolean): void;
+  /** Stops what the controller runs beside its loop (the log archiver's copies). */
+  stop?(): void;
 }
 
 /** The controllers, by name. */

@@ -2,7 +2,8 @@
 // HTTP dispatcher, and API clients whose every request is rate limited, timed out, and
 // counted by verb, resource and status code.
 import * as k8s from '@kubernetes/client-node';
-import type { Dispatcher } from 'undici';
+import { Readable } from 'node:stream';
+import { fetch, type Dispatcher, type Response } from 'undici';
 import { requestInfo } from './request-info.ts';
 import { TokenBucket } from './token-bucket.ts';
 import type { Metrics } from '../observability/metrics.ts';
@@ -78,6 +79,27 @@ class InstrumentedHttpLibrary implements k8s.HttpLibrary {
     return new k8s.Observable(this.sendAsync(request));
   }
 
+  /** A streamed GET: the same limit, fence and counting, the body left unread. */
+  async stream(request: k8s.RequestContext, signal: AbortSignal): Promise<Response> {
+    await this.bucket.take();
+    if (this.fenced !== undefined)
+      throw new FencedError(`not sending GET ${request.getUrl()}: ${this.fenced}`);
+    const info = requestInfo('GET', request.getUrl());
+    try {
+      const response = await fetch(request.getUrl(), {
+        method: 'GET',
+        headers: request.getHeaders(),
+        dispatcher: request.getDispatcher(),
+        signal,
+      });
+      this.metrics.apiRequests.inc({ ...info, code: String(response.status) });
+      return response;
+    } catch (err) {
+      this.metrics.apiRequests.inc({ ...info, code: 'error' });
+      throw err;
+    }
+  }
+
   private async sendAsync(request: k8s.RequestContext): Promise<k8s.ResponseContext> {
     await this.bucket.take();
     if (this.fenced !== undefined)
@@ -150,6 +172,26 @@ export class KubeClients {
       );
     }
     return JSON.parse(text) as unknown;
+  }
+
+  /**
+   * GET a path whose answer is a byte stream (a container's log): the body as a Node stream,
+   * never held whole. Counted and rate limited like every other request; `signal` ends it (no
+   * request timeout applies, since a large log may take long). Errors are ApiExceptions.
+   */
+  async getStream(path: string, query: Record<string, string>, signal: AbortSignal): Promise<Readable> {
+    const cluster = this.kc.getCurrentCluster();
+    if (!cluster) throw new Error('no current cluster in kubeconfig');
+    const url = new URL(cluster.server + path);
+    for (const [key, value] of Object.entries(query)) url.searchParams.set(key, value);
+    const request = new k8s.RequestContext(url.toString(), k8s.HttpMethod.GET);
+    await this.kc.applySecurityAuthentication(request);
+    const response = await this.http.stream(request, signal);
+    if (response.status >= 400 || !response.body) {
+      const text = await response.text().catch(() => '');
+      throw new k8s.ApiException(response.status, `GET ${path}: HTTP ${response.status}`, text, {});
+    }
+    return Readable.fromWeb(response.body);
   }
 
   /**

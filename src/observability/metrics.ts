@@ -140,6 +140,42 @@ export class Metrics {
     registers: [this.registry],
   });
 
+  // The log archive (ADR 12).
+  readonly logArchives = new Counter({
+    name: 'furrow_log_archives_total',
+    help: 'Attempts whose logs were copied to the object store, by result (archived, failed, late: released at the deadline unarchived).',
+    labelNames: ['result'] as const,
+    registers: [this.registry],
+  });
+  readonly logArchiveFailures = new Counter({
+    name: 'furrow_log_archive_failures_total',
+    help: 'Failed archive tries, by reason (unavailable, credentials, bucket, full, pod_gone, other); each is retried.',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  });
+  readonly logArchiveBytes = new Counter({
+    name: 'furrow_log_archive_bytes_total',
+    help: 'Log bytes written to the object store.',
+    registers: [this.registry],
+  });
+  readonly logArchiveRequests = new Counter({
+    name: 'furrow_log_archive_requests_total',
+    help: 'Requests the archiver made, by target (kubernetes: pod log reads; store: object writes and reads).',
+    labelNames: ['target'] as const,
+    registers: [this.registry],
+  });
+  readonly logArchiveDuration = new Histogram({
+    name: 'furrow_log_archive_duration_seconds',
+    help: "Time to copy one attempt's logs.",
+    buckets: durationBuckets,
+    registers: [this.registry],
+  });
+  readonly logArchivesInFlight = new Gauge({
+    name: 'furrow_log_archives_in_flight',
+    help: 'Attempts being copied now (at most --archive-concurrency).',
+    registers: [this.registry],
+  });
+
   constructor({ processMetrics = true }: { processMetrics?: boolean } = {}) {
     if (processMetrics) collectDefaultMetrics({ register: this.registry });
   }

@@ -8,7 +8,8 @@ import type { KubeClients } from '../kube/client.ts';
 import { describeError, httpStatus, isAlreadyExists, isConflict, isNotFound } from '../kube/errors.ts';
 import type { Pod } from '../kube/json.ts';
 import { group, nodePoolNames, pipelineRunNames, version } from '../resources/names.ts';
-import type { NodePool, NodePoolStatus, PipelineRun } from '../resources/types.ts';
+import { logsFinalizer } from '../resources/api.ts';
+import type { Condition, NodePool, NodePoolStatus, PipelineRun } from '../resources/types.ts';
 
 const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 
@@ -50,6 +51,16 @@ export interface NodePoolWriter {
 export interface NodeWriter {
   /** Merge patch of a node (a taint list carries the resourceVersion it was computed from). */
   patchNode(name: string, patch: object): Promise<StatusWrite<true>>;
+}
+
+export interface LogArchiveWriter {
+  /**
+   * Takes the logs finalizer off the pod: false when the pod is gone or its finalizers have
+   * changed since the cache saw them (the next notification brings the newer list).
+   */
+  releasePod(pod: Pod): Promise<boolean>;
+  /** Merge patch of the run's status conditions on `run`'s resourceVersion. */
+  patchRunConditions(run: PipelineRun, conditions: Condition[]): Promise<StatusWrite<true>>;
 }
 
 /** A refusal that retrying the same pod can't overcome: invalid, or denied by admission. */
@@ -175,6 +186,37 @@ export function nodeWriter(clients: Pick<KubeClients, 'core'>): NodeWriter {
         if (isNotFound(err)) return 'gone';
         throw err;
       }
+    },
+  };
+}
+
+export function logArchiveWriter(clients: Pick<KubeClients, 'core' | 'custom'>): LogArchiveWriter {
+  const { core } = clients;
+  const runs = pipelineRunWriter(clients);
+  return {
+    async releasePod(pod) {
+      const index = pod.metadata?.finalizers?.indexOf(logsFinalizer) ?? -1;
+      if (index < 0) return true;
+      const path = `/metadata/finalizers/${index}`;
+      try {
+        // The test makes the removal exact without a resourceVersion: only our entry goes.
+        await core.patchNamespacedPod({
+          name: pod.metadata?.name ?? '',
+          namespace: pod.metadata?.namespace ?? '',
+          body: [
+            { op: 'test', path, value: logsFinalizer },
+            { op: 'remove', path },
+          ],
+        });
+        return true;
+      } catch (err) {
+        if (isNotFound(err) || httpStatus(err) === 422) return false;
+        throw err;
+      }
+    },
+    async patchRunConditions(run, conditions) {
+      const written = await runs.patchStatus(run, { conditions });
+      return typeof written === 'object' ? { written: true } : written;
     },
   };
 }

@@ -49,7 +49,7 @@ export function runOwnerReference(run: PipelineRun): OwnerReference {
   };
 }
 
-function controllingRun(pod: Pod): OwnerReference | undefined {
+export function controllingRun(pod: Pod): OwnerReference | undefined {
   return pod.metadata?.ownerReferences?.find((o) => o.controller && o.kind === pipelineRunNames.kind);
 }
 
@@ -75,6 +75,12 @@ export const generationAnnotation = `${group}/generation`;
  * required node affinity names it too (ADR 9).
  */
 export const pinnedNodeAnnotation = `${group}/node`;
+/**
+ * On runner pods while logs are archived: held until the pod's logs are in the object store (or
+ * the archive deadline has passed), whoever deletes the pod. The Job controller's pod-tracking
+ * finalizer is the precedent (ADR 12).
+ */
+export const logsFinalizer = `${group}/logs`;
 /** kubectl apply's copy of the object: large, and read by nothing in Furrow. */
 export const lastAppliedAnnotation = 'kubectl.kubernetes.io/last-applied-configuration';
 

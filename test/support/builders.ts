@@ -37,6 +37,8 @@ export const planConfig: PlanConfig = {
   defaultPendingTimeoutMs: 300_000,
   maxInfrastructureRetries: 2,
   gitImage,
+  // Pods carry the logs finalizer; no finished run says its logs aren't kept (one test does).
+  archiveLogs: true,
 };
 
 // --- PipelineRuns ---

@@ -8,7 +8,7 @@
 // Init containers run one at a time and a failing one stops the pod, which is exactly the
 // step semantics; the pod requests the largest step's resources rather than their sum.
 import type { Pod, Toleration } from '../../kube/json.ts';
-import { generationAnnotation, pinnedNodeAnnotation, runOwnerReference } from '../api.ts';
+import { generationAnnotation, logsFinalizer, pinnedNodeAnnotation, runOwnerReference } from '../api.ts';
 import {
   attemptLabel,
   isBookkeepingAnnotation,
@@ -34,6 +34,12 @@ export interface RunnerPodInput {
   remainingMs: number;
   gitImage: string;
   /**
+   * Logs are archived to the object store: the pod carries the logs finalizer, so that no
+   * deletion (Furrow's own, the garbage collector's, a user's) removes it before its logs are
+   * copied (ADR 12).
+   */
+  archiveLogs?: boolean;
+  /**
    * The node admission gave the run, in a pool with maxRunsPerNode: the pod may only go there
    * (a required node affinity, as the DaemonSet controller pins its pods), so the scheduler
    * can't put more of the pool's runs on a node than the limit (ADR 9).
@@ -47,7 +53,15 @@ export interface RunnerPodInput {
  */
 const deadlineBackstopSeconds = 30;
 
-export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage, node }: RunnerPodInput): Pod {
+export function buildRunnerPod({
+  run,
+  pool,
+  attempt,
+  remainingMs,
+  gitImage,
+  node,
+  archiveLogs,
+}: RunnerPodInput): Pod {
   const spec = run.spec;
   const runner = pool.spec.runner ?? {};
   const runAsNonRoot = runner.runAsNonRoot;
@@ -96,6 +110,7 @@ export function buildRunnerPod({ run, pool, attempt, remainingMs, gitImage, node
         'kubectl.kubernetes.io/default-container': spec.steps[0]?.name ?? last.name,
       },
       ownerReferences: [runOwnerReference(run)],
+      ...(archiveLogs ? { finalizers: [logsFinalizer] } : {}),
     },
     spec: {
       restartPolicy: 'Never',

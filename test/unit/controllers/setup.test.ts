@@ -41,6 +41,7 @@ function wired() {
     clients,
     recorder: new EventRecorder(clients.events, { controller: 'c', instance: 'i' }, silentLogger()),
     metrics,
+    log: silentLogger(),
     newController: (name, reconcile) => {
       const c = new Controller({
         name,

@@ -11,6 +11,7 @@ import {
 } from '../../api.ts';
 import type { AttemptStatus, PipelineRunPhase, PipelineRunStatus } from '../../types.ts';
 import { createdAt, hasStarted } from '../pod-reading.ts';
+import { noStoreCondition } from '../../logs/condition.ts';
 import { stepStatuses } from '../steps.ts';
 import type { Context } from './types.ts';
 
@@ -60,6 +61,10 @@ export function statusFor(
     observedGeneration,
     ctx.now,
   );
+  // Without an object store nothing outlives the pods: a finished run says so (in the write
+  // that finishes it, so it costs nothing).
+  if (finalPhases.has(phase) && !ctx.input.config.archiveLogs)
+    conditions = setCondition(conditions, noStoreCondition, observedGeneration, ctx.now);
   return defined({ ...ctx.old, phase, reason, message, conditions, ...rest });
 }
 

@@ -9,6 +9,8 @@ export interface PlanConfig {
   defaultPendingTimeoutMs: number;
   maxInfrastructureRetries: number;
   gitImage: string;
+  /** An object store is configured: pods carry the logs finalizer and logs are archived. */
+  archiveLogs?: boolean;
 }
 
 export interface RunInput {

@@ -44,6 +44,7 @@ export const noPodYet: Policy = (ctx) => {
     attempt: ctx.attempt,
     remainingMs: startedAt + ctx.timeoutMs - ctx.now,
     gitImage: ctx.input.config.gitImage,
+    archiveLogs: ctx.input.config.archiveLogs,
     ...(ctx.input.admission.state === 'admitted' && ctx.input.admission.node !== undefined
       ? { node: ctx.input.admission.node }
       : {}),
