@@ -30,9 +30,28 @@ export interface Options {
   shutdownTimeoutMs: number;
   maxInfrastructureRetries: number;
   instance: string;
+  /** S3 API endpoint URL; unset = the SDK's AWS endpoint for the region. */
+  objectStoreEndpoint: string | undefined;
+  /** The bucket archived logs go to; unset = no object store (logs live as long as pods). */
+  objectStoreBucket: string | undefined;
+  objectStoreRegion: string;
+  objectStorePathStyle: boolean;
+  logRetentionMs: number;
+  archiveConcurrency: number;
+  archiveDeadlineMs: number;
 }
 
-type Kind = 'string' | 'integer' | 'port' | 'boolean' | 'duration' | 'list' | 'loglevel' | 'logformat';
+type Kind =
+  | 'string'
+  | 'integer'
+  | 'port'
+  | 'boolean'
+  | 'duration'
+  | 'list'
+  | 'loglevel'
+  | 'logformat'
+  | 'url'
+  | 'bucket';
 
 interface Definition {
   key: keyof Options;
@@ -42,6 +61,8 @@ interface Definition {
   /** Default as it would be written on the command line; undefined = unset. */
   default?: string;
   min?: number;
+  /** Longest duration in ms (default: what a Node timer can hold). */
+  maxMs?: number;
 }
 
 const definitions: Definition[] = [
@@ -219,6 +240,56 @@ const definitions: Definition[] = [
     kind: 'string',
     help: 'this process’s identity in the Lease and Events; default $POD_NAME or the host name',
   },
+  {
+    key: 'objectStoreEndpoint',
+    flag: 'object-store-endpoint',
+    kind: 'url',
+    help: 'URL of the S3 API that keeps archived logs (e.g. http://minio.storage:9000); unset = AWS S3 in --object-store-region',
+  },
+  {
+    key: 'objectStoreBucket',
+    flag: 'object-store-bucket',
+    kind: 'bucket',
+    help: 'bucket of the object store; unset = no store: logs live as long as their pods. Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or the SDK’s default chain (IRSA)',
+  },
+  {
+    key: 'objectStoreRegion',
+    flag: 'object-store-region',
+    kind: 'string',
+    default: 'us-east-1',
+    help: 'region the object store signs requests for',
+  },
+  {
+    key: 'objectStorePathStyle',
+    flag: 'object-store-path-style',
+    kind: 'boolean',
+    default: 'true',
+    help: 'address the bucket as <endpoint>/<bucket> (MinIO, versitygw, Ceph) rather than <bucket>.<endpoint>',
+  },
+  {
+    key: 'logRetentionMs',
+    flag: 'log-retention',
+    kind: 'duration',
+    default: '720h',
+    // Not a timer: compared with each archive's age.
+    maxMs: 100 * 365 * 24 * 3_600_000,
+    help: 'delete archived logs this long after their run finished',
+  },
+  {
+    key: 'archiveConcurrency',
+    flag: 'archive-concurrency',
+    kind: 'integer',
+    default: '4',
+    min: 1,
+    help: 'attempts whose logs are archived at the same time',
+  },
+  {
+    key: 'archiveDeadlineMs',
+    flag: 'archive-deadline',
+    kind: 'duration',
+    default: '5m',
+    help: 'how long a pod Furrow deletes (cancel, timeout, retry) waits for its logs to be archived',
+  },
 ];
 
 export class OptionsError extends Error {}
@@ -293,6 +364,8 @@ export function parseOptions(
   }
   if (result.kubeApiBurst < result.kubeApiQps)
     throw new OptionsError('--kube-api-burst must be at least --kube-api-qps');
+  if (result.objectStoreEndpoint !== undefined && result.objectStoreBucket === undefined)
+    throw new OptionsError('--object-store-endpoint needs --object-store-bucket');
   return { options: result, help };
 }
 
@@ -328,8 +401,9 @@ function convert(def: Definition, raw: string, source: string): unknown {
       const ms = parseDuration(raw);
       if (ms === undefined) return fail('must be a duration such as 90s, 10m or 1h');
       if (def.key === 'defaultTtlSeconds') return Math.round(ms / 1000);
-      // These become Node timers, which fire at once beyond 2^31 - 1 ms (24.8 days).
-      if (ms > maxTimerMs) return fail('must be at most 24 days');
+      // Most become Node timers, which fire at once beyond 2^31 - 1 ms (24.8 days).
+      const maxMs = def.maxMs ?? maxTimerMs;
+      if (ms > maxMs) return fail(`must be at most ${Math.floor(maxMs / 86_400_000)} days`);
       if (ms <= 0) return fail('must be longer than 0');
       return ms;
     }
@@ -337,7 +411,23 @@ function convert(def: Definition, raw: string, source: string): unknown {
       return isLogLevel(raw) ? raw : fail('must be error, warn, info or debug');
     case 'logformat':
       return raw === 'json' || raw === 'text' ? raw : fail('must be json or text');
+    case 'url':
+    case 'bucket':
+      // Empty (a chart value left blank) means unset, as if not given at all.
+      if (raw === '') return undefined;
+      return def.kind === 'url' ? url(raw, fail) : bucket(raw, fail);
   }
+}
+
+function url(raw: string, fail: (why: string) => never): string {
+  return URL.canParse(raw) && /^https?:\/\/[^/]/.test(raw) ? raw : fail('must be an http:// or https:// URL');
+}
+
+// S3's bucket naming rules, so a typo is refused at start-up rather than at the first put.
+function bucket(raw: string, fail: (why: string) => never): string {
+  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw) && !raw.includes('..')
+    ? raw
+    : fail('must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens');
 }
 
 /** Every flag the operator accepts (for docs and the chart's checks). */
