@@ -65,9 +65,10 @@ done
 # shellcheck disable=SC1091
 source "$dir/credentials"
 code=$(curl -s -o "$dir/create-bucket.xml" -w '%{http_code}' -X PUT \
+  -H "x-amz-content-sha256: e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855" \
   --aws-sigv4 aws:amz:us-east-1:s3 --user "$AWS_ACCESS_KEY_ID:$AWS_SECRET_ACCESS_KEY" \
   "http://127.0.0.1:$S3_PORT/$bucket")
 case $code in
-200 | 409) ;; # 409: BucketAlreadyOwnedByYou, a restart
+200 | 409) rm -f "$dir/create-bucket.xml" ;; # 409: BucketAlreadyOwnedByYou, a restart
 *) die "creating bucket $bucket failed (HTTP $code): $(cat "$dir/create-bucket.xml")" ;;
 esac
