@@ -1,8 +1,10 @@
 // The operator's configuration: every option once, with its flag, environment variable,
 // default and help text. parseOptions is pure (argv and env in, options or an error out), so a
 // wrong option is a clear error at start-up, and --help documents exactly what is parsed.
-import { parseDuration } from '../resources/duration.ts';
-import { isLogLevel, type LogFormat, type LogLevel } from '../observability/logger.ts';
+import type { LogFormat, LogLevel } from '../observability/logger.ts';
+import { OptionsError, convertValue, type ValueSpec } from './option-values.ts';
+
+export { OptionsError };
 
 export interface Options {
   kubeconfig: string | undefined;
@@ -41,28 +43,12 @@ export interface Options {
   archiveDeadlineMs: number;
 }
 
-type Kind =
-  | 'string'
-  | 'integer'
-  | 'port'
-  | 'boolean'
-  | 'duration'
-  | 'list'
-  | 'loglevel'
-  | 'logformat'
-  | 'url'
-  | 'bucket';
-
-interface Definition {
+interface Definition extends ValueSpec {
   key: keyof Options;
   flag: string;
-  kind: Kind;
   help: string;
   /** Default as it would be written on the command line; undefined = unset. */
   default?: string;
-  min?: number;
-  /** Longest duration in ms (default: what a Node timer can hold). */
-  maxMs?: number;
 }
 
 const definitions: Definition[] = [
@@ -173,6 +159,7 @@ const definitions: Definition[] = [
     key: 'defaultTtlSeconds',
     flag: 'default-ttl',
     kind: 'duration',
+    seconds: true,
     help: 'delete finished runs after this long, unless the run or its pool says otherwise; unset = keep',
   },
   {
@@ -292,10 +279,6 @@ const definitions: Definition[] = [
   },
 ];
 
-export class OptionsError extends Error {}
-
-const maxTimerMs = 24 * 24 * 3_600_000;
-
 export interface Parsed {
   options: Options;
   help: boolean;
@@ -350,7 +333,7 @@ export function parseOptions(
       : env[envName] !== undefined
         ? envName
         : `--${def.flag} default`;
-    options[def.key] = raw === undefined ? undefined : convert(def, raw, source);
+    options[def.key] = raw === undefined ? undefined : convertValue(def, raw, source);
   }
   options.logFormat ??= defaults.isTTY ? 'text' : 'json';
   options.instance ??= env.POD_NAME ?? defaults.hostname;
@@ -371,63 +354,6 @@ export function parseOptions(
 
 function envVar(flag: string): string {
   return `FURROW_${flag.toUpperCase().replaceAll('-', '_')}`;
-}
-
-function convert(def: Definition, raw: string, source: string): unknown {
-  const fail = (why: string): never => {
-    throw new OptionsError(`${source}: ${why} (got "${raw}")`);
-  };
-  switch (def.kind) {
-    case 'string':
-      return raw;
-    case 'list':
-      return raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    case 'boolean':
-      if (['true', '1', 'yes'].includes(raw)) return true;
-      if (['false', '0', 'no'].includes(raw)) return false;
-      return fail('must be true or false');
-    case 'integer':
-    case 'port': {
-      if (!/^\d+$/.test(raw)) return fail('must be a whole number');
-      const n = Number(raw);
-      if (def.kind === 'port' && n > 65535) return fail('must be a port number, 0-65535');
-      if (def.min !== undefined && n < def.min) return fail(`must be at least ${def.min}`);
-      return n;
-    }
-    case 'duration': {
-      const ms = parseDuration(raw);
-      if (ms === undefined) return fail('must be a duration such as 90s, 10m or 1h');
-      if (def.key === 'defaultTtlSeconds') return Math.round(ms / 1000);
-      // Most become Node timers, which fire at once beyond 2^31 - 1 ms (24.8 days).
-      const maxMs = def.maxMs ?? maxTimerMs;
-      if (ms > maxMs) return fail(`must be at most ${Math.floor(maxMs / 86_400_000)} days`);
-      if (ms <= 0) return fail('must be longer than 0');
-      return ms;
-    }
-    case 'loglevel':
-      return isLogLevel(raw) ? raw : fail('must be error, warn, info or debug');
-    case 'logformat':
-      return raw === 'json' || raw === 'text' ? raw : fail('must be json or text');
-    case 'url':
-    case 'bucket':
-      // Empty (a chart value left blank) means unset, as if not given at all.
-      if (raw === '') return undefined;
-      return def.kind === 'url' ? url(raw, fail) : bucket(raw, fail);
-  }
-}
-
-function url(raw: string, fail: (why: string) => never): string {
-  return URL.canParse(raw) && /^https?:\/\/[^/]/.test(raw) ? raw : fail('must be an http:// or https:// URL');
-}
-
-// S3's bucket naming rules, so a typo is refused at start-up rather than at the first put.
-function bucket(raw: string, fail: (why: string) => never): string {
-  return /^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$/.test(raw) && !raw.includes('..')
-    ? raw
-    : fail('must be a bucket name: 3-63 lowercase letters, digits, dots and hyphens');
 }
 
 /** Every flag the operator accepts (for docs and the chart's checks). */
