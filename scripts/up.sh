@@ -98,6 +98,25 @@ else
   fi
   helm_args+=(--set "image.repository=${image%:*}" --set "image.tag=${image##*:}")
 fi
+# The object store. On the local cluster, its own (test/cluster/up.d/60-object-store.sh): the
+# chart gets its endpoint, bucket and a Secret with its keys, and so the operator does. On another
+# cluster, whatever FURROW_UP_HELM_ARGS sets (objectStore.*); without that Furrow runs with no
+# store, and logs live as long as their pods.
+store_dir=$cluster_dir/object-store
+store_credentials=
+if [ $cluster = local ] && [ -f "$store_dir/settings.env" ] && [ -f "$store_dir/credentials" ]; then
+  store_endpoint=$(sed -n 's/^FURROW_OBJECT_STORE_ENDPOINT=//p' "$store_dir/settings.env")
+  store_bucket=$(sed -n 's/^FURROW_OBJECT_STORE_BUCKET=//p' "$store_dir/settings.env")
+  log "object store: $store_endpoint, bucket $store_bucket (Secret $namespace/furrow-object-store)"
+  kubectl create namespace "$namespace" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  kubectl create secret generic furrow-object-store -n "$namespace" --from-env-file="$store_dir/credentials" \
+    --dry-run=client -o yaml | kubectl apply -f - >/dev/null
+  helm_args+=(--set "objectStore.endpoint=$store_endpoint" --set "objectStore.bucket=$store_bucket"
+    --set objectStore.credentialsSecret.name=furrow-object-store)
+  store_credentials=$store_dir/credentials
+elif [[ ${FURROW_UP_HELM_ARGS:-} != *objectStore.bucket=* ]]; then
+  log "no object store (set objectStore.* in FURROW_UP_HELM_ARGS for one): logs live as long as their pods"
+fi
 read -r -a extra_args <<<"${FURROW_UP_HELM_ARGS:-}"
 log "installing the chart: helm upgrade --install $release helm/furrow -n $namespace"
 if ! helm "${helm_args[@]}" "${extra_args[@]}" >"$state/helm.log" 2>&1; then
@@ -128,11 +147,21 @@ YAML
   )
   # The environment the chart gives the operator container: its FURROW_* settings.
   mapfile -t chart_env < <(kubectl get deployment "$deployment" -n "$namespace" -o go-template='{{range (index .spec.template.spec.containers 0).env}}{{if .value}}{{.name}}={{.value}}{{"\n"}}{{end}}{{end}}')
-  # Its own session, so that Ctrl-C in this terminal doesn't reach it; `make down` stops it.
-  setsid env "${chart_env[@]}" POD_NAME="make-up-$(hostname)" POD_NAMESPACE="$namespace" \
-    node "$repo/src/main.ts" --kubeconfig "$state/operator.kubeconfig" --bind-address 127.0.0.1 \
-    --health-port "$health_port" --metrics-port "$metrics_port" --log-format text \
-    >>"$state/operator.log" 2>&1 </dev/null &
+  # Its own session, so that Ctrl-C in this terminal doesn't reach it; `make down` stops it. The
+  # store's keys (the Secret's, which the chart passes by reference) go in its environment, not
+  # on a command line.
+  (
+    if [ -n "$store_credentials" ]; then
+      set -a
+      # shellcheck source=/dev/null
+      source "$store_credentials"
+      set +a
+    fi
+    exec setsid env "${chart_env[@]}" POD_NAME="make-up-$(hostname)" POD_NAMESPACE="$namespace" \
+      node "$repo/src/main.ts" --kubeconfig "$state/operator.kubeconfig" --bind-address 127.0.0.1 \
+      --health-port "$health_port" --metrics-port "$metrics_port" --log-format text \
+      >>"$state/operator.log" 2>&1 </dev/null
+  ) &
   echo $! >"$state/operator.pid"
   ready_deadline=$((SECONDS + 30))
   until curl -fsS "http://127.0.0.1:$health_port/readyz" >/dev/null 2>&1; do

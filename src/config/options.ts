@@ -1,8 +1,10 @@
 // The operator's configuration: every option once, with its flag, environment variable,
 // default and help text. parseOptions is pure (argv and env in, options or an error out), so a
 // wrong option is a clear error at start-up, and --help documents exactly what is parsed.
-import { parseDuration } from '../resources/duration.ts';
-import { isLogLevel, type LogFormat, type LogLevel } from '../observability/logger.ts';
+import type { LogFormat, LogLevel } from '../observability/logger.ts';
+import { OptionsError, convertValue, type ValueSpec } from './option-values.ts';
+
+export { OptionsError };
 
 export interface Options {
   kubeconfig: string | undefined;
@@ -30,18 +32,23 @@ export interface Options {
   shutdownTimeoutMs: number;
   maxInfrastructureRetries: number;
   instance: string;
+  /** S3 API endpoint URL; unset = the SDK's AWS endpoint for the region. */
+  objectStoreEndpoint: string | undefined;
+  /** The bucket archived logs go to; unset = no object store (logs live as long as pods). */
+  objectStoreBucket: string | undefined;
+  objectStoreRegion: string;
+  objectStorePathStyle: boolean;
+  logRetentionMs: number;
+  archiveConcurrency: number;
+  archiveDeadlineMs: number;
 }
 
-type Kind = 'string' | 'integer' | 'port' | 'boolean' | 'duration' | 'list' | 'loglevel' | 'logformat';
-
-interface Definition {
+interface Definition extends ValueSpec {
   key: keyof Options;
   flag: string;
-  kind: Kind;
   help: string;
   /** Default as it would be written on the command line; undefined = unset. */
   default?: string;
-  min?: number;
 }
 
 const definitions: Definition[] = [
@@ -152,6 +159,7 @@ const definitions: Definition[] = [
     key: 'defaultTtlSeconds',
     flag: 'default-ttl',
     kind: 'duration',
+    seconds: true,
     help: 'delete finished runs after this long, unless the run or its pool says otherwise; unset = keep',
   },
   {
@@ -219,11 +227,57 @@ const definitions: Definition[] = [
     kind: 'string',
     help: 'this process’s identity in the Lease and Events; default $POD_NAME or the host name',
   },
+  {
+    key: 'objectStoreEndpoint',
+    flag: 'object-store-endpoint',
+    kind: 'url',
+    help: 'URL of the S3 API that keeps archived logs (e.g. http://minio.storage:9000); unset = AWS S3 in --object-store-region',
+  },
+  {
+    key: 'objectStoreBucket',
+    flag: 'object-store-bucket',
+    kind: 'bucket',
+    help: 'bucket of the object store; unset = no store: logs live as long as their pods. Credentials: AWS_ACCESS_KEY_ID/AWS_SECRET_ACCESS_KEY, or the SDK’s default chain (IRSA)',
+  },
+  {
+    key: 'objectStoreRegion',
+    flag: 'object-store-region',
+    kind: 'string',
+    default: 'us-east-1',
+    help: 'region the object store signs requests for',
+  },
+  {
+    key: 'objectStorePathStyle',
+    flag: 'object-store-path-style',
+    kind: 'boolean',
+    default: 'true',
+    help: 'address the bucket as <endpoint>/<bucket> (MinIO, versitygw, Ceph) rather than <bucket>.<endpoint>',
+  },
+  {
+    key: 'logRetentionMs',
+    flag: 'log-retention',
+    kind: 'duration',
+    default: '720h',
+    // Not a timer: compared with each archive's age.
+    maxMs: 100 * 365 * 24 * 3_600_000,
+    help: 'delete archived logs this long after their run finished',
+  },
+  {
+    key: 'archiveConcurrency',
+    flag: 'archive-concurrency',
+    kind: 'integer',
+    default: '4',
+    min: 1,
+    help: 'attempts whose logs are archived at the same time',
+  },
+  {
+    key: 'archiveDeadlineMs',
+    flag: 'archive-deadline',
+    kind: 'duration',
+    default: '5m',
+    help: 'how long a pod Furrow deletes (cancel, timeout, retry) waits for its logs to be archived',
+  },
 ];
-
-export class OptionsError extends Error {}
-
-const maxTimerMs = 24 * 24 * 3_600_000;
 
 export interface Parsed {
   options: Options;
@@ -279,7 +333,7 @@ export function parseOptions(
       : env[envName] !== undefined
         ? envName
         : `--${def.flag} default`;
-    options[def.key] = raw === undefined ? undefined : convert(def, raw, source);
+    options[def.key] = raw === undefined ? undefined : convertValue(def, raw, source);
   }
   options.logFormat ??= defaults.isTTY ? 'text' : 'json';
   options.instance ??= env.POD_NAME ?? defaults.hostname;
@@ -293,51 +347,13 @@ export function parseOptions(
   }
   if (result.kubeApiBurst < result.kubeApiQps)
     throw new OptionsError('--kube-api-burst must be at least --kube-api-qps');
+  if (result.objectStoreEndpoint !== undefined && result.objectStoreBucket === undefined)
+    throw new OptionsError('--object-store-endpoint needs --object-store-bucket');
   return { options: result, help };
 }
 
 function envVar(flag: string): string {
   return `FURROW_${flag.toUpperCase().replaceAll('-', '_')}`;
-}
-
-function convert(def: Definition, raw: string, source: string): unknown {
-  const fail = (why: string): never => {
-    throw new OptionsError(`${source}: ${why} (got "${raw}")`);
-  };
-  switch (def.kind) {
-    case 'string':
-      return raw;
-    case 'list':
-      return raw
-        .split(',')
-        .map((s) => s.trim())
-        .filter(Boolean);
-    case 'boolean':
-      if (['true', '1', 'yes'].includes(raw)) return true;
-      if (['false', '0', 'no'].includes(raw)) return false;
-      return fail('must be true or false');
-    case 'integer':
-    case 'port': {
-      if (!/^\d+$/.test(raw)) return fail('must be a whole number');
-      const n = Number(raw);
-      if (def.kind === 'port' && n > 65535) return fail('must be a port number, 0-65535');
-      if (def.min !== undefined && n < def.min) return fail(`must be at least ${def.min}`);
-      return n;
-    }
-    case 'duration': {
-      const ms = parseDuration(raw);
-      if (ms === undefined) return fail('must be a duration such as 90s, 10m or 1h');
-      if (def.key === 'defaultTtlSeconds') return Math.round(ms / 1000);
-      // These become Node timers, which fire at once beyond 2^31 - 1 ms (24.8 days).
-      if (ms > maxTimerMs) return fail('must be at most 24 days');
-      if (ms <= 0) return fail('must be longer than 0');
-      return ms;
-    }
-    case 'loglevel':
-      return isLogLevel(raw) ? raw : fail('must be error, warn, info or debug');
-    case 'logformat':
-      return raw === 'json' || raw === 'text' ? raw : fail('must be json or text');
-  }
 }
 
 /** Every flag the operator accepts (for docs and the chart's checks). */

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds the local cluster's binaries from the Go module proxy into the cache (lib.sh's
-# FURROW_CACHE), skipping any that are already there. Usage: build.sh [kubernetes|kubelet|etcd|kwok]...
-# With no arguments it builds the control plane, etcd and kwok (not the kubelet).
+# FURROW_CACHE), skipping any that are already there.
+# Usage: build.sh [kubernetes|kubelet|etcd|kwok|versitygw]...
+# With no arguments it builds the control plane, etcd, kwok and versitygw (not the kubelet).
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 
@@ -61,11 +62,17 @@ build_kwok() {
   build_into "$dir" kwok "-X sigs.k8s.io/kwok/pkg/consts.Version=$KWOK_VERSION" sigs.k8s.io/kwok/cmd/kwok
 }
 
+build_versitygw() {
+  local dir; dir=$(bin_dir versitygw "$VERSITYGW_VERSION")
+  [ -x "$dir/versitygw" ] && return
+  build_into "$dir" versitygw "" github.com/versity/versitygw/cmd/versitygw
+}
+
 components=("$@")
-[ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes)
+[ ${#components[@]} -gt 0 ] || components=(etcd kwok kubernetes versitygw)
 for c in "${components[@]}"; do
   case $c in
-    kubernetes|kubelet|etcd|kwok) "build_$c" ;;
-    *) die "unknown component '$c' (kubernetes, kubelet, etcd, kwok)" ;;
+    kubernetes|kubelet|etcd|kwok|versitygw) "build_$c" ;;
+    *) die "unknown component '$c' (kubernetes, kubelet, etcd, kwok, versitygw)" ;;
   esac
 done

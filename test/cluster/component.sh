@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # component.sh stop|start|restart NAME: stops or starts one process of the running local
-# cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok) with the same
-# command line up.sh gave it. For tests that inject faults, e.g. an API server outage.
+# cluster (etcd, kube-apiserver, kube-controller-manager, kube-scheduler, kwok, object-store)
+# with the same command line up.sh gave it. For tests that inject faults, e.g. an API server outage.
 set -euo pipefail
 source "$(dirname "$0")/lib.sh"
 action=${1:-}; name=${2:-}

@@ -31,7 +31,7 @@ stop_pids() {
 }
 
 # Dependents first, etcd last, so nothing logs a storm of connection errors on the way down.
-for name in kubelet containerd kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
+for name in object-store kubelet containerd kwok kube-scheduler kube-controller-manager kube-apiserver etcd; do
   pidfile="$CLUSTER_DIR/pids/$name.pid"
   [ -f "$pidfile" ] || continue
   pid=$(cat "$pidfile")

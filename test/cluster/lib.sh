@@ -28,6 +28,7 @@ bin_dir() {
 kube_bin() { printf '%s/%s' "$(bin_dir kubernetes "$KUBE_VERSION")" "$1"; }
 etcd_bin() { printf '%s/etcd' "$(bin_dir etcd "$ETCD_VERSION")"; }
 kwok_bin() { printf '%s/kwok' "$(bin_dir kwok "$KWOK_VERSION")"; }
+versitygw_bin() { printf '%s/versitygw' "$(bin_dir versitygw "$VERSITYGW_VERSION")"; }
 tools_dir() { printf '%s/bin/kubectl-layer' "$FURROW_CACHE"; }
 
 # Ports on 127.0.0.1. Chosen away from the defaults so a developer's other cluster doesn't collide.
@@ -37,4 +38,5 @@ APISERVER_PORT=${FURROW_APISERVER_PORT:-16443}
 CONTROLLER_MANAGER_PORT=${FURROW_CONTROLLER_MANAGER_PORT:-20257}
 SCHEDULER_PORT=${FURROW_SCHEDULER_PORT:-20259}
 KWOK_PORT=${FURROW_KWOK_PORT:-20247}
+S3_PORT=${FURROW_S3_PORT:-20300} # the object store (versitygw; up.d/60-object-store.sh)
 KUBECONFIG_PATH="$CLUSTER_DIR/kubeconfig"

@@ -15,6 +15,7 @@ import { core, custom, kubeconfigPath, kubectl, suffix } from '../support/kube.t
 import { coordinationApi } from '../support/leases.ts';
 import { requireKwok } from '../support/nodes.ts';
 import { freePort } from '../support/operator.ts';
+import { localObjectStore } from '../support/object-store.ts';
 import { clusterScripts, localKubeconfig, repoRoot } from '../support/paths.ts';
 import { gone, helmOnCluster } from '../support/release.ts';
 import { group, nodePoolNames, version } from '../../src/resources/names.ts';
@@ -110,6 +111,12 @@ test('make up on the running local cluster ends with a succeeded PipelineRun, ag
   const operatorPid = Number(readFileSync(path.join(state, 'operator.pid'), 'utf8'));
   operatorPids.push(operatorPid);
   assert.ok(alive(operatorPid), 'the operator runs in the background');
+  // The local cluster's object store reaches the operator: settings through the chart, keys
+  // (the chart's Secret's) in its environment.
+  const store = localObjectStore();
+  const operatorEnv = readFileSync(`/proc/${operatorPid}/environ`, 'utf8').split('\0');
+  for (const [name, value] of Object.entries(store.env))
+    assert.ok(operatorEnv.includes(`${name}=${value}`), `the operator has ${name} of the local store`);
   const log = readFileSync(path.join(state, 'operator.log'), 'utf8');
   assert.doesNotMatch(log, /forbidden|\b403\b/i);
   // The second up stopped the first operator (it released the Lease) and started another.

@@ -13,7 +13,7 @@ import {
   releaseNamespace,
   type KubeObject,
 } from '../../support/helm.ts';
-import { deployment, env, objects, operatorContainer, valuesArgs } from './rendered.ts';
+import { deployment, env, objects, operatorContainer, valuesArgs, type DeploymentSpec } from './rendered.ts';
 
 test('default: one replica, no leader election, the old pod stops before the new one starts', () => {
   const d = deployment('default');
@@ -244,6 +244,11 @@ test('configured: every setting reaches the operator', () => {
       resyncPeriodMs: options.resyncPeriodMs,
       metricsPort: options.metricsPort,
       healthPort: options.healthPort,
+      objectStoreEndpoint: options.objectStoreEndpoint,
+      objectStoreBucket: options.objectStoreBucket,
+      objectStoreRegion: options.objectStoreRegion,
+      objectStorePathStyle: options.objectStorePathStyle,
+      logRetentionMs: options.logRetentionMs,
     },
     {
       namespaces: ['team-a', 'team-b'],
@@ -264,9 +269,54 @@ test('configured: every setting reaches the operator', () => {
       resyncPeriodMs: 5 * 60_000,
       metricsPort: 9090,
       healthPort: 9091,
+      objectStoreEndpoint: 'https://s3.storage.example.com:9000',
+      objectStoreBucket: 'ci-logs',
+      objectStoreRegion: 'eu-central-1',
+      objectStorePathStyle: false,
+      logRetentionMs: 90 * 86_400_000,
     },
   );
   assert.equal(deployment('configured').spec.template.spec.serviceAccountName, 'furrow-operator');
+});
+
+test('object store credentials come from the Secret by reference; without one, from the SDK chain', () => {
+  const secretRefs = (variant: string) =>
+    Object.fromEntries(
+      (operatorContainer(variant).env ?? []).flatMap((e) =>
+        e.valueFrom?.secretKeyRef ? [[e.name, e.valueFrom.secretKeyRef]] : [],
+      ),
+    );
+  assert.deepEqual(secretRefs('configured'), {
+    AWS_ACCESS_KEY_ID: { name: 'furrow-s3', key: 'access-key' },
+    AWS_SECRET_ACCESS_KEY: { name: 'furrow-s3', key: 'secret-key' },
+  });
+  const irsa = parseManifest(
+    helmTemplate([
+      '--set',
+      'objectStore.bucket=ci-logs',
+      '--set',
+      'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/furrow',
+    ]),
+  );
+  const [irsaContainer] = (only(irsa, 'Deployment') as KubeObject & { spec: DeploymentSpec }).spec.template
+    .spec.containers;
+  const irsaEnv = irsaContainer?.env ?? [];
+  assert.deepEqual(
+    irsaEnv
+      .filter((e) => e.name.startsWith('AWS_') || e.name.startsWith('FURROW_OBJECT_STORE_'))
+      .map((e) => [e.name, e.value]),
+    [
+      ['FURROW_OBJECT_STORE_BUCKET', 'ci-logs'],
+      ['FURROW_OBJECT_STORE_REGION', 'us-east-1'],
+      ['FURROW_OBJECT_STORE_PATH_STYLE', 'true'],
+    ],
+    'no Secret: no AWS_* variables, so the SDK finds the web identity token IRSA mounts',
+  );
+  assert.deepEqual(
+    (operatorContainer('default').env ?? []).filter((e) => /OBJECT_STORE|^AWS_|LOG_RETENTION/.test(e.name)),
+    [],
+    'no bucket: no store at all',
+  );
 });
 
 test('the chart’s defaults are the operator’s defaults where it passes them', () => {

@@ -54,7 +54,23 @@ const cases: { set: string[]; names: RegExp; says: RegExp }[] = [
     names: /'\/extraArgs\/0'/,
     says: /does not match pattern '\^--'/,
   },
+  {
+    set: ['objectStore.bucket=Logs_Bucket'],
+    names: /'\/objectStore\/bucket'/,
+    says: /does not match pattern/,
+  },
+  {
+    set: ['objectStore.endpoint=minio:9000', 'objectStore.bucket=logs'],
+    names: /'\/objectStore\/endpoint'/,
+    says: /does not match pattern/,
+  },
+  { set: ['logs.retention=30d'], names: /'\/logs\/retention'/, says: /does not match pattern/ },
   // The templates' own checks, for what a schema can't compare.
+  {
+    set: ['objectStore.endpoint=http://minio:9000'],
+    names: /objectStore\.endpoint=http:\/\/minio:9000/,
+    says: /needs objectStore\.bucket/,
+  },
   {
     set: ['replicas=2', 'leaderElection.enabled=false'],
     names: /leaderElection\.enabled=false with replicas=2/,

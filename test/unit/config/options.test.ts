@@ -42,6 +42,38 @@ test('flags, --flag=value, --no-flag and environment variables', () => {
   assert.equal(parse(['--leader-elect', '--no-leader-elect']).leaderElect, false);
 });
 
+test('the object store: none unless a bucket is given; region, path style, retention and archiving defaults', () => {
+  const none = parse([]);
+  assert.equal(none.objectStoreBucket, undefined);
+  assert.equal(none.objectStoreEndpoint, undefined);
+  assert.equal(none.objectStoreRegion, 'us-east-1');
+  assert.equal(none.objectStorePathStyle, true);
+  assert.equal(none.logRetentionMs, 720 * 3_600_000, '30 days');
+  assert.equal(none.archiveConcurrency, 4);
+  assert.equal(none.archiveDeadlineMs, 300_000);
+  const blank = parse([], { FURROW_OBJECT_STORE_BUCKET: '', FURROW_OBJECT_STORE_ENDPOINT: '' });
+  assert.equal(blank.objectStoreBucket, undefined, 'a blank value (a chart default) is unset');
+  const o = parse(
+    [
+      '--object-store-endpoint',
+      'http://127.0.0.1:19100',
+      '--no-object-store-path-style',
+      '--log-retention=2160h',
+    ],
+    {
+      FURROW_OBJECT_STORE_BUCKET: 'furrow-logs',
+      FURROW_OBJECT_STORE_REGION: 'eu-west-1',
+      FURROW_ARCHIVE_CONCURRENCY: '2',
+    },
+  );
+  assert.equal(o.objectStoreEndpoint, 'http://127.0.0.1:19100');
+  assert.equal(o.objectStoreBucket, 'furrow-logs');
+  assert.equal(o.objectStoreRegion, 'eu-west-1');
+  assert.equal(o.objectStorePathStyle, false);
+  assert.equal(o.logRetentionMs, 90 * 86_400_000, 'retention is no timer: 90 days is fine');
+  assert.equal(o.archiveConcurrency, 2);
+});
+
 test('a wrong option is a clear error naming it', () => {
   const cases: [string[], Record<string, string>, RegExp][] = [
     [['--workers', 'many'], {}, /--workers: must be a whole number \(got "many"\)/],
@@ -57,6 +89,22 @@ test('a wrong option is a clear error naming it', () => {
     [['--retry-period', '8s'], {}, /--retry-period must be shorter than --renew-deadline/],
     [['--resync-period', '720h'], {}, /--resync-period: must be at most 24 days/],
     [['--request-timeout', '0s'], {}, /--request-timeout: must be longer than 0/],
+    [
+      ['--object-store-endpoint', 'minio:9000'],
+      {},
+      /--object-store-endpoint: must be an http:\/\/ or https:\/\/ URL/,
+    ],
+    [['--object-store-bucket', 'Logs_Bucket'], {}, /--object-store-bucket: must be a bucket name/],
+    [[], { FURROW_OBJECT_STORE_BUCKET: 'ab' }, /FURROW_OBJECT_STORE_BUCKET: must be a bucket name/],
+    [
+      ['--object-store-endpoint', 'http://s3:9000'],
+      {},
+      /--object-store-endpoint needs --object-store-bucket/,
+    ],
+    [['--object-store-path-style=sometimes'], {}, /--object-store-path-style: must be true or false/],
+    [['--log-retention', '1000000h'], {}, /--log-retention: must be at most 36500 days/],
+    [['--archive-concurrency', '0'], {}, /--archive-concurrency: must be at least 1/],
+    [['--archive-deadline', '0s'], {}, /--archive-deadline: must be longer than 0/],
   ];
   for (const [argv, env, message] of cases) {
     assert.throws(
@@ -82,6 +130,9 @@ test('--help is recognised and documents every option with its environment varia
     '--lease-name',
     '--lease-namespace',
     '--default-ttl',
+    '--object-store-endpoint',
+    '--object-store-bucket',
+    '--log-retention',
   ]) {
     assert.match(text, new RegExp(`  ${flag}\\b`), flag);
   }
