@@ -6,6 +6,7 @@ import type { Server } from 'node:http';
 import { close, eventLoopHeartbeat, healthServer, listen, metricsServer } from './observability/http.ts';
 import { createLogger } from './observability/logger.ts';
 import { Metrics } from './observability/metrics.ts';
+import { logStoreFrom } from './archive/log-store.ts';
 import { FurrowOperator } from './operator.ts';
 
 async function main(): Promise<number> {
@@ -42,7 +43,14 @@ async function main(): Promise<number> {
   if (options.kubeconfig) process.env.KUBECONFIG = options.kubeconfig;
   try {
     // A broken kubeconfig must be a clear error, not a stack trace.
-    operator = new FurrowOperator(options, log, metrics);
+    const logStore = logStoreFrom(options);
+    if (logStore)
+      log.info('archiving logs to the object store', {
+        bucket: options.objectStoreBucket,
+        endpoint: options.objectStoreEndpoint ?? `AWS S3 in ${options.objectStoreRegion}`,
+      });
+    else log.info('no object store configured: logs live as long as the runner pods');
+    operator = new FurrowOperator(options, log, metrics, logStore);
   } catch (err) {
     log.error('could not start: cannot load the Kubernetes configuration', { error: describeError(err) });
     return 1;

@@ -26,7 +26,8 @@ export interface PodLogSource {
 
 /** Why the store refused or failed, as the condition and the metric name it. */
 export interface StoreFailure {
-  kind: 'unavailable' | 'credentials' | 'bucket' | 'full' | 'other';
+  /** `logs`: the API server couldn't give the log (not the store's fault). */
+  kind: 'unavailable' | 'credentials' | 'bucket' | 'full' | 'logs' | 'other';
   message: string;
 }
 
@@ -51,6 +52,9 @@ export interface ArchiverDeps {
 
 /** The pod's log can't be read any more: nothing left to copy. */
 class PodGone extends Error {}
+
+/** The API server couldn't give a container's log (its kubelet unreachable, say): not the store. */
+class LogUnreadable extends Error {}
 
 export class LogArchiver {
   private readonly deps: ArchiverDeps;
@@ -109,10 +113,12 @@ export class LogArchiver {
       if (bytes !== undefined) this.deps.log.info('archived logs', { pod: key, bytes });
     } catch (err) {
       const failure: StoreFailure =
-        err instanceof PodGone ? { kind: 'other', message: err.message } : this.deps.classify(err);
+        err instanceof PodGone || err instanceof LogUnreadable
+          ? { kind: 'logs', message: err.message }
+          : this.deps.classify(err);
       const failures = (this.failed.get(uid)?.failures ?? 0) + 1;
       this.failed.set(uid, { ...failure, failures });
-      metrics.logArchiveFailures.inc({ reason: err instanceof PodGone ? 'pod_gone' : failure.kind });
+      metrics.logArchiveFailures.inc({ reason: failure.kind });
       this.deps.log.warn('could not archive logs', {
         pod: key,
         reason: failure.kind,
@@ -181,7 +187,10 @@ export class LogArchiver {
       // 404: the pod is gone from the API server, and its logs with it.
       if (code === 404) throw new PodGone(`pod ${pod.metadata?.name ?? ''} is gone: ${describeError(err)}`);
       // 400: the container never started (waiting, or the pod never ran): nothing was printed.
-      if (code !== 400) throw err;
+      if (code !== 400)
+        throw new LogUnreadable(`reading the log of container ${container}: ${describeError(err)}`, {
+          cause: err,
+        });
       missing = describeError(err);
       source = PassThrough.from([]);
     }

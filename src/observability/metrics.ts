@@ -149,7 +149,7 @@ export class Metrics {
   });
   readonly logArchiveFailures = new Counter({
     name: 'furrow_log_archive_failures_total',
-    help: 'Failed archive tries, by reason (unavailable, credentials, bucket, full, pod_gone, other); each is retried.',
+    help: 'Failed archive tries, by reason (the store: unavailable, credentials, bucket, full; logs: the API server could not give them; other); each is retried.',
     labelNames: ['reason'] as const,
     registers: [this.registry],
   });

@@ -87,11 +87,15 @@ export async function requireRealNode(t: TestContext): Promise<k8s.V1Node | unde
  * A Furrow environment whose pool is the real node alone (no kwok nodes), the operator's
  * checkout image the real node's git image.
  */
-export async function realNodeEnv(t: TestContext, pool: Partial<NodePoolSpec> = {}): Promise<FurrowEnv> {
+export async function realNodeEnv(
+  t: TestContext,
+  pool: Partial<NodePoolSpec> = {},
+  operator: { env?: Record<string, string>; args?: string[] } = {},
+): Promise<FurrowEnv> {
   const env = await furrowEnv(t, {
     nodes: 0,
     createPool: false,
-    operator: { args: ['--git-image', realNodeImages.git] },
+    operator: { ...operator, args: ['--git-image', realNodeImages.git, ...(operator.args ?? [])] },
   });
   await createRealNodePool(env, pool);
   return env;

@@ -9,6 +9,7 @@ const reasons = {
   credentials: 'StoreCredentialsRejected',
   bucket: 'BucketNotFound',
   full: 'StoreFull',
+  logs: 'LogsUnreadable',
   other: 'ArchiveFailed',
 } as const;
 

@@ -201,3 +201,27 @@ test('never more copies at once than the concurrency', async () => {
   assert.equal(most, 2);
   for (let i = 0; i < 6; i++) assert.equal(archiver.state(`uid-app${i}`), 'archived');
 });
+
+test('a log the API server can’t give (its kubelet unreachable) is not blamed on the store', async () => {
+  const { archiver, ended } = setup({
+    open: () =>
+      Promise.reject(
+        new ApiException(
+          500,
+          'Internal Server Error',
+          JSON.stringify({
+            kind: 'Status',
+            code: 500,
+            message: 'dial tcp 10.0.0.1:10250: connect: connection refused',
+          }),
+          {},
+        ),
+      ),
+  });
+  archiver.start(runnerPod('app'));
+  await ended(1);
+  const state = archiver.state('uid-app');
+  assert.ok(typeof state === 'object');
+  assert.equal(state.kind, 'logs');
+  assert.match(state.message, /container furrow-checkout: HTTP 500.*connection refused/);
+});
