@@ -3,9 +3,10 @@
 // starting its process for outage tests. The process runs as cluster component
 // `object-store`, so component.sh restarts it with the same command line, data and keys.
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import net from 'node:net';
 import path from 'node:path';
+import type { TestContext } from 'node:test';
 import { S3Store, type S3StoreOptions } from '../../src/store/s3-store.ts';
 import { clusterDir, clusterScripts } from './paths.ts';
 
@@ -74,6 +75,13 @@ export function localObjectStore(): LocalObjectStore {
       AWS_SECRET_ACCESS_KEY: secretAccessKey,
     },
   };
+}
+
+/** Whether the local cluster has its object store; skips the test when not (kind, a real cluster). */
+export function requireLocalObjectStore(t: TestContext): boolean {
+  const there = existsSync(path.join(storeDir, 'settings.env'));
+  if (!there) t.skip(`needs the local cluster's object store; ${clusterDir} has none`);
+  return there;
 }
 
 /** An S3Store on the local store, with its keys; `overrides` for wrong keys, other buckets. */
