@@ -41,6 +41,15 @@ if ! kubectl delete nodepool "$pool" --ignore-not-found --timeout=30s >/dev/null
   log "the operator did not release NodePool $pool: lifting its finalizer (its nodes may keep Furrow's taint)"
   kubectl patch nodepool "$pool" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null || true
 fi
+# Runner pods carry the logs finalizer while a store is configured (ADR 12): the operator lets
+# them go once their logs are archived, so it keeps running until the demo's namespace is gone.
+if ! kubectl wait --for=delete "namespace/$runs_namespace" --timeout=60s >/dev/null 2>&1; then
+  log "runner pods still wait for their logs to be archived: lifting the logs finalizer"
+  kubectl get pods -n "$runs_namespace" -o name 2>/dev/null | while read -r pod; do
+    kubectl patch -n "$runs_namespace" "$pod" --type=json \
+      -p '[{"op":"remove","path":"/metadata/finalizers"}]' >/dev/null 2>&1 || true
+  done
+fi
 stop_operator
 log "helm uninstall $release -n $namespace"
 helm uninstall "$release" -n "$namespace" --ignore-not-found --wait >/dev/null
