@@ -4,6 +4,7 @@
 // why) and loses nothing once it is back. On a cluster without a real node these tests skip,
 // and with FURROW_REAL_NODE=1 (CI) they fail.
 import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
 import { test, type TestContext } from 'node:test';
 import type { FurrowEnv } from '../support/env.ts';
 import { kubectl, waitFor } from '../support/kube.ts';
@@ -45,9 +46,12 @@ async function readAll(stream: NodeJS.ReadableStream | undefined): Promise<Buffe
   return Buffer.concat(chunks);
 }
 
-async function archivedEnv(t: TestContext): Promise<FurrowEnv | undefined> {
+async function archivedEnv(
+  t: TestContext,
+  extraEnv: Record<string, string> = {},
+): Promise<FurrowEnv | undefined> {
   if (!(await requireRealNode(t))) return undefined;
-  return realNodeEnv(t, {}, { env: localObjectStore().env });
+  return realNodeEnv(t, {}, { env: { ...localObjectStore().env, ...extraEnv } });
 }
 
 /** The manifest of the run's attempt, once the archive is complete. */
@@ -196,4 +200,53 @@ test('the store down: the run finishes, says why its logs wait, its deleted pod 
   ))
     objects.push(o.key);
   assert.equal(objects.length, 2, 'the container’s log and the manifest');
+});
+
+/** The process's resident set, in MiB, from /proc. */
+function rssMiB(pid: number): number {
+  const line = readFileSync(`/proc/${pid}/status`, 'utf8')
+    .split('\n')
+    .find((l) => l.startsWith('VmRSS:'));
+  return Number(line?.split(/\s+/)[1] ?? 0) / 1024;
+}
+
+test('a step printing 200 MB: archived in full, streamed, the operator’s memory barely moves', async (t) => {
+  // The operator nearly as the image runs it (Dockerfile: a 2 MB young generation, two malloc
+  // arenas; --optimize-for-size isn't allowed in NODE_OPTIONS).
+  const env = await archivedEnv(t, {
+    NODE_OPTIONS: '--max-semi-space-size=2',
+    MALLOC_ARENA_MAX: '2',
+  });
+  if (!env) return;
+  const pid = env.operator?.pid ?? 0;
+  const lines = 2_000_000; // 100 bytes each with the newline: 200 MB
+  const run = await env.createRun('chatty', {
+    image,
+    steps: [
+      { name: 'print', script: `awk 'BEGIN { for (i = 1; i <= ${lines}; i++) printf "%099d\\n", i }'` },
+    ],
+  });
+  const before = rssMiB(pid);
+  let peak = before;
+  const sampler = setInterval(() => (peak = Math.max(peak, rssMiB(pid))), 100);
+  t.after(() => clearInterval(sampler));
+  await env.waitForPhase('chatty', 'Succeeded', { timeoutMs: 300_000 });
+  const manifest = await manifestOf(env, 'chatty', run.metadata.uid ?? '');
+  clearInterval(sampler);
+  const entry = manifest.containers.find((c) => c.name === 'print');
+  // Each stored line is the kubelet's timestamp (an RFC 3339 time and a space) and the 100 bytes.
+  assert.ok(entry && entry.bytes > lines * 100, `archived ${entry?.bytes} bytes`);
+  const content = await readAll(await localS3Store().get(entry.key));
+  assert.equal(content.length, entry.bytes);
+  const text = untimestamped(content);
+  assert.equal(text.length, lines * 100, 'every byte the step printed');
+  assert.equal(text.subarray(0, 100).toString(), `${'1'.padStart(99, '0')}\n`);
+  assert.equal(text.subarray(text.length - 100).toString(), `${String(lines).padStart(99, '0')}\n`);
+  t.diagnostic(
+    `operator RSS ${before.toFixed(0)} MiB → peak ${peak.toFixed(0)} MiB while archiving ${(entry.bytes / 2 ** 20).toFixed(0)} MiB`,
+  );
+  assert.ok(
+    peak - before < 150,
+    `the operator's RSS grew ${(peak - before).toFixed(0)} MiB: the log was not streamed`,
+  );
 });

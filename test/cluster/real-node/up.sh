@@ -196,6 +196,10 @@ volumePluginDir: $KUBELET_ROOT/volume-plugins
 # No kube-proxy here: the kubelet's KUBE-FIREWALL and canary chains would only change the host.
 makeIPTablesUtilChains: false
 podLogsDir: $POD_LOGS
+# pods/log reads only a container's current log file: Furrow archives a finished container's
+# log (ADR 12), so a file rotated at the default 10Mi would lose a chatty step's start. Pool
+# nodes need a limit above their largest step log (docs/operations.md); the tests print 200 MB.
+containerLogMaxSize: 400Mi
 registerWithTaints:
 - {key: furrow.dev/runtime, value: real, effect: NoSchedule}
 imageGCHighThresholdPercent: 100
