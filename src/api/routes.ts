@@ -42,7 +42,12 @@ export function createHandler(deps: RouteDeps): (req: IncomingMessage, res: Serv
   return (req, res) => {
     const started = Date.now();
     let user: string | undefined;
-    const url = new URL(req.url ?? '/', 'https://furrow-api');
+    let url: URL;
+    try {
+      url = new URL(req.url ?? '/', 'https://furrow-api');
+    } catch {
+      url = new URL('https://furrow-api/invalid-url');
+    }
     const done = (code: number, error?: string) =>
       deps.log.log(code >= 500 ? 'warn' : 'debug', 'request', {
         method: req.method,
