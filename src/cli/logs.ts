@@ -99,6 +99,9 @@ export class LogsCommand {
     const runs = await this.client
       .archive(this.namespace, this.args.run, this.args.uid)
       .catch((err: unknown) => {
+        // No object store (or one that is down): the run is simply not there to read.
+        if (err instanceof KubeHttpError && err.code === 503 && /object store/.test(err.message))
+          throw new CliError(`${where} not found (and its archived logs can't be listed: ${err.message})`);
         throw explain(err, `${where} not found; listing its archived logs`);
       });
     if (runs.length === 0)

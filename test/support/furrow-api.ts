@@ -41,22 +41,21 @@ export async function startFurrowApi(t: TestContext): Promise<FurrowApi> {
   const port = Number(process.env.FURROW_API_PORT ?? '18088');
   const address = hostAddress();
   kubectl(['create', 'namespace', apiNamespace]); // exists already: fine
-  apply(
-    helmTemplate([
-      '--set-file',
-      `api.tls.cert=${pki}/furrow-api.crt`,
-      '--set-file',
-      `api.tls.key=${pki}/furrow-api.key`,
-      '--set-file',
-      `api.tls.caBundle=${pki}/ca.crt`,
-      '--show-only',
-      'templates/api-rbac.yaml',
-      '--show-only',
-      'templates/api-apiservice.yaml',
-      '--show-only',
-      'templates/aggregate-roles.yaml',
-    ]),
-  );
+  const chartObjects = helmTemplate([
+    '--set-file',
+    `api.tls.cert=${pki}/furrow-api.crt`,
+    '--set-file',
+    `api.tls.key=${pki}/furrow-api.key`,
+    '--set-file',
+    `api.tls.caBundle=${pki}/ca.crt`,
+    '--show-only',
+    'templates/api-rbac.yaml',
+    '--show-only',
+    'templates/api-apiservice.yaml',
+    '--show-only',
+    'templates/aggregate-roles.yaml',
+  ]);
+  apply(chartObjects);
   // The chart's Service selects furrow-api pods; none run here, and no endpoint controller
   // does either: its endpoint is this process, at the host's address.
   apply(`
@@ -111,6 +110,17 @@ ports: [{name: https, port: ${port}, protocol: TCP}]
   });
   t.after(async () => {
     kubectl(['delete', 'apiservice', apiServiceName, '--ignore-not-found']);
+    // The rest too, so that a chart installed later (make up, make-up.test.ts) owns its own.
+    kubectl(['delete', '--ignore-not-found', '--wait=false', '-f', '-'], chartObjects);
+    kubectl([
+      'delete',
+      'endpoints,endpointslices',
+      '-n',
+      apiNamespace,
+      'furrow-api',
+      'furrow-api-host',
+      '--ignore-not-found',
+    ]);
     if (child.exitCode === null) {
       child.kill('SIGTERM');
       await once(child, 'exit');
