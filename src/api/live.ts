@@ -4,7 +4,7 @@ import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
 import type { PipelineRun } from '../resources/types.ts';
 import type { Pod } from '../kube/json.ts';
-import { errorOf, kubeJsonOrNotFound, kubeRequest } from '../kube/raw.ts';
+import { errorOf, kubeJsonOrNotFound, kubeRequest, readPipelineRun } from '../kube/raw.ts';
 import { StatusError } from './status.ts';
 
 export interface PodLogOptions {
@@ -35,9 +35,7 @@ export class KubeClusterReader implements ClusterReader {
   }
 
   getRun(namespace: string, name: string): Promise<PipelineRun | undefined> {
-    return kubeJsonOrNotFound<PipelineRun>(this.kc, {
-      path: `/apis/furrow.dev/v1alpha1/namespaces/${enc(namespace)}/pipelineruns/${enc(name)}`,
-    });
+    return readPipelineRun(this.kc, namespace, name);
   }
 
   getPod(namespace: string, name: string): Promise<Pod | undefined> {

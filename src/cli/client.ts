@@ -3,7 +3,7 @@
 // logs and archive listing from furrow-api's aggregated api.furrow.dev.
 import type { Readable } from 'node:stream';
 import type { KubeConfig } from '@kubernetes/client-node';
-import { errorOf, kubeJsonOrNotFound, kubeRequest, KubeHttpError } from '../kube/raw.ts';
+import { errorOf, kubeJsonOrNotFound, kubeRequest, KubeHttpError, readPipelineRun } from '../kube/raw.ts';
 import type { AttemptManifest } from '../resources/logs/keys.ts';
 import type { PipelineRun } from '../resources/types.ts';
 
@@ -68,9 +68,7 @@ export class KubeLogsClient implements LogsClient {
   }
 
   getRun(namespace: string, name: string): Promise<PipelineRun | undefined> {
-    return kubeJsonOrNotFound<PipelineRun>(this.kc, {
-      path: `/apis/furrow.dev/v1alpha1/namespaces/${enc(namespace)}/pipelineruns/${enc(name)}`,
-    });
+    return readPipelineRun(this.kc, namespace, name);
   }
 
   async archive(namespace: string, name: string, uid?: string): Promise<ArchivedRun[]> {

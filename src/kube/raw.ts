@@ -6,6 +6,8 @@
 import https from 'node:https';
 import type { IncomingMessage } from 'node:http';
 import type { KubeConfig } from '@kubernetes/client-node';
+import { group, pipelineRunNames, version } from '../resources/names.ts';
+import type { PipelineRun } from '../resources/types.ts';
 
 export interface RawRequest {
   method?: string;
@@ -118,4 +120,16 @@ export async function kubeJsonOrNotFound<T>(kc: KubeConfig, req: RawRequest): Pr
     if (err instanceof KubeHttpError && err.code === 404) return undefined;
     throw err;
   }
+}
+
+/** The PipelineRun, or undefined when there is none of that name (furrow-api and the plugin). */
+export function readPipelineRun(
+  kc: KubeConfig,
+  namespace: string,
+  name: string,
+): Promise<PipelineRun | undefined> {
+  const [ns, n] = [encodeURIComponent(namespace), encodeURIComponent(name)];
+  return kubeJsonOrNotFound<PipelineRun>(kc, {
+    path: `/apis/${group}/${version}/namespaces/${ns}/${pipelineRunNames.plural}/${n}`,
+  });
 }

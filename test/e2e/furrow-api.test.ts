@@ -163,6 +163,34 @@ test('[real] furrow-api: Available; view in A reads A’s live logs through kube
     other,
   ]);
   assert.equal(can.stdout.trim(), 'no');
+  // Allowed pipelineruns/log by RBAC but not to get the run itself: furrow-api's own
+  // SubjectAccessReview refuses (the kube-apiserver let the request through).
+  const role = `{"apiVersion":"rbac.authorization.k8s.io/v1","kind":"Role","metadata":{"name":"logs-only"},"rules":[{"apiGroups":["api.furrow.dev"],"resources":["pipelineruns/log"],"verbs":["get"]}]}`;
+  for (const [args, input] of [
+    [['create', 'serviceaccount', 'logs-only', '-n', env.namespace]],
+    [['apply', '-n', env.namespace, '-f', '-'], role],
+    [
+      [
+        'create',
+        'rolebinding',
+        'logs-only',
+        '--role=logs-only',
+        `--serviceaccount=${env.namespace}:logs-only`,
+        '-n',
+        env.namespace,
+      ],
+    ],
+  ] as [string[], string?][]) {
+    const result = kubectl(args, input);
+    assert.equal(result.code, 0, result.stderr);
+  }
+  const logsOnly = kubectlAs(serviceAccountKubeconfig(t, 'logs-only', env.namespace), [
+    'get',
+    '--raw',
+    `/apis/api.furrow.dev/v1alpha1/namespaces/${env.namespace}/pipelineruns/numbers/log?container=count`,
+  ]);
+  assert.notEqual(logsOnly.code, 0);
+  assert.match(logsOnly.stderr, /cannot get resource "pipelineruns" in API group "furrow.dev"/);
   // And a bad parameter is a 400 naming it, through the whole chain.
   const bad = kubectlAs(kubeconfig, [
     'get',

@@ -2,16 +2,11 @@
 // certificate with an allowed name; settings come from extension-apiserver-authentication.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { authenticate, frontProxyConfigFrom, type FrontProxyConfig } from '../../../src/api/authn.ts';
+import { authenticate, frontProxyConfigFrom } from '../../../src/api/authn.ts';
 import { accessReview } from '../../../src/api/authz.ts';
+import { localFrontProxy } from '../../support/front-proxy.ts';
 
-const config: FrontProxyConfig = {
-  clientCA: 'PEM',
-  allowedNames: ['front-proxy-client'],
-  usernameHeaders: ['X-Remote-User'],
-  groupHeaders: ['X-Remote-Group'],
-  extraHeaderPrefixes: ['X-Remote-Extra-'],
-};
+const config = localFrontProxy;
 const proxy = { authorized: true, commonName: 'front-proxy-client' };
 
 test('the ConfigMap’s settings, with the API server’s defaults for what it leaves out', () => {

@@ -17,14 +17,9 @@ import { silentLogger } from '../../../src/observability/logger.ts';
 import { containerLogKey, manifestKey } from '../../../src/resources/logs/keys.ts';
 import type { PipelineRun } from '../../../src/resources/types.ts';
 import { MemoryStore } from '../../support/memory-store.ts';
+import { localFrontProxy } from '../../support/front-proxy.ts';
 
-const config: FrontProxyConfig = {
-  clientCA: 'PEM',
-  allowedNames: ['front-proxy-client'],
-  usernameHeaders: ['X-Remote-User'],
-  groupHeaders: ['X-Remote-Group'],
-  extraHeaderPrefixes: ['X-Remote-Extra-'],
-};
+const config = localFrontProxy;
 
 const state = {
   peer: { authorized: true, commonName: 'front-proxy-client' } as PeerCertificate,
