@@ -28,6 +28,7 @@ install: node_modules/.package-lock.json tools ## npm ci, kubectl and helm
 
 tools: node_modules/.package-lock.json
 	@$(CLUSTER)/install-tools.sh
+	@install -m 0755 scripts/kubectl-furrow bin/kubectl-furrow # the kubectl plugin: put bin/ on PATH
 
 build: install ## compile TypeScript to dist/ (for the container image)
 	npm run --silent build

@@ -16,6 +16,7 @@ pool=${FURROW_UP_POOL:-}                              # the NodePool (default: s
 node_class=${FURROW_UP_NODE_CLASS:-}                  # it selects furrow.dev/class=<this>
 health_port=${FURROW_UP_HEALTH_PORT:-18081}           # the operator process's ports
 metrics_port=${FURROW_UP_METRICS_PORT:-18080}
+api_port=${FURROW_API_PORT:-8088}                     # furrow-api's HTTPS port (and the host's)
 timeout=${FURROW_UP_TIMEOUT:-120}                    # seconds to wait for the demo run
 # What up.sh did (settings, operator pid, log and kubeconfig), for down.sh.
 state=${FURROW_UP_STATE:-$cluster_dir/furrow-up}
@@ -23,17 +24,23 @@ state=${FURROW_UP_STATE:-$cluster_dir/furrow-up}
 log() { printf '==> %s\n' "$*"; }
 die() { printf 'make up: error: %s\n' "$*" >&2; exit 1; }
 
-# Stops the operator process up.sh started, if it still runs: SIGTERM (it releases its Lease),
-# SIGKILL after 15 s. Checks the pid is still that process, never trusting a stale pid file.
-stop_operator() {
-  local pidfile=$state/operator.pid pid
+# Stops a process up.sh started, if it still runs: SIGTERM, SIGKILL after 15 s. Checks the pid
+# is still that process (its command line names the entry point), never trusting a stale pid file.
+stop_process() {
+  local name=$1 pidfile=$2 entry=$3 pid
   [ -f "$pidfile" ] || return 0
   pid=$(cat "$pidfile")
-  if kill -0 "$pid" 2>/dev/null && grep -qF "$repo/src/main.ts" "/proc/$pid/cmdline" 2>/dev/null; then
-    log "stopping the operator (pid $pid)"
+  if kill -0 "$pid" 2>/dev/null && grep -qF "$entry" "/proc/$pid/cmdline" 2>/dev/null; then
+    log "stopping $name (pid $pid)"
     kill -TERM "$pid"
     for _ in $(seq 150); do kill -0 "$pid" 2>/dev/null || break; sleep 0.1; done
     kill -KILL "$pid" 2>/dev/null || true
   fi
   rm -f "$pidfile"
+}
+
+# The operator (it releases its Lease on SIGTERM) and furrow-api, where up.sh runs them here.
+stop_operator() {
+  stop_process "the operator" "$state/operator.pid" "$repo/src/main.ts"
+  stop_process furrow-api "$state/furrow-api.pid" "$repo/src/api/main.ts"
 }

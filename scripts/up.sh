@@ -85,7 +85,13 @@ helm_args=(upgrade --install "$release" "$repo/helm/furrow" -n "$namespace" --cr
   --set "namespaces={$runs_namespace}" --wait --timeout 5m)
 if [ $simulated = 1 ]; then
   # No pod; the Role for the leader election Lease is kept for the process below.
-  helm_args+=(--set replicas=0 --set leaderElection.enabled=true)
+  helm_args+=(--set replicas=0 --set leaderElection.enabled=true --set api.replicas=0)
+  # furrow-api runs here too (below), serving the local cluster's certificate (test/cluster/pki.sh).
+  pki=$cluster_dir/pki
+  if [ $cluster = local ] && [ -f "$pki/furrow-api.crt" ]; then
+    helm_args+=(--set-file "api.tls.cert=$pki/furrow-api.crt" --set-file "api.tls.key=$pki/furrow-api.key"
+      --set-file "api.tls.caBundle=$pki/ca.crt")
+  fi
 else
   image=${FURROW_IMAGE:-}
   if [ -z "$image" ]; then
@@ -124,19 +130,16 @@ if ! helm "${helm_args[@]}" "${extra_args[@]}" >"$state/helm.log" 2>&1; then
   die "helm failed"
 fi
 
-if [ $simulated = 1 ]; then
-  deployment=$(kubectl get deployment -n "$namespace" -l "app.kubernetes.io/instance=$release" \
-    -o jsonpath='{.items[0].metadata.name}')
-  account=$(kubectl get deployment "$deployment" -n "$namespace" \
-    -o jsonpath='{.spec.template.spec.serviceAccountName}')
-  stop_operator # one an earlier `make up` started
-  log "starting the operator here as ServiceAccount $namespace/$account (a token from kubectl create token)"
+# account_kubeconfig ACCOUNT FILE: a kubeconfig for this cluster whose user is the ServiceAccount
+# ACCOUNT of the release namespace, with a 24-hour token (kubectl create token).
+account_kubeconfig() {
+  local account=$1 file=$2 token server ca
   token=$(kubectl create token "$account" -n "$namespace" --duration=24h)
   server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
   ca=$(kubectl config view --minify --flatten -o jsonpath='{.clusters[0].cluster.certificate-authority-data}')
   (
     umask 077
-    cat >"$state/operator.kubeconfig" <<YAML
+    cat >"$file" <<YAML
 apiVersion: v1
 kind: Config
 clusters: [{name: furrow, cluster: {server: "$server", certificate-authority-data: "$ca"}}]
@@ -145,6 +148,16 @@ contexts: [{name: furrow, context: {cluster: furrow, user: $account}}]
 current-context: furrow
 YAML
   )
+}
+
+if [ $simulated = 1 ]; then
+  deployment=$(kubectl get deployment -n "$namespace" -l "app.kubernetes.io/instance=$release,app.kubernetes.io/component!=api" \
+    -o jsonpath='{.items[0].metadata.name}')
+  account=$(kubectl get deployment "$deployment" -n "$namespace" \
+    -o jsonpath='{.spec.template.spec.serviceAccountName}')
+  stop_operator # one an earlier `make up` started
+  log "starting the operator here as ServiceAccount $namespace/$account (a token from kubectl create token)"
+  account_kubeconfig "$account" "$state/operator.kubeconfig"
   # The environment the chart gives the operator container: its FURROW_* settings.
   mapfile -t chart_env < <(kubectl get deployment "$deployment" -n "$namespace" -o go-template='{{range (index .spec.template.spec.containers 0).env}}{{if .value}}{{.name}}={{.value}}{{"\n"}}{{end}}{{end}}')
   # Its own session, so that Ctrl-C in this terminal doesn't reach it; `make down` stops it. The
@@ -172,6 +185,54 @@ YAML
     [ $SECONDS -lt $ready_deadline ] || die "the operator is not ready after 30 s; its log is $state/operator.log"
     sleep 0.2
   done
+
+  # furrow-api the same way: its ServiceAccount's token, on 127.0.0.1 and on the host's address,
+  # which the Service's endpoint names (the API server's aggregator dials it; no loopback).
+  if [ -n "${pki:-}" ] && [ -f "$pki/furrow-api.crt" ]; then
+    host=$(source "$repo/test/cluster/lib.sh" && host_address)
+    [ -n "$host" ] || die "no host address for furrow-api's endpoint (ip -4 route get 1.1.1.1 shows none)"
+    api_account=$(kubectl get deployment -n "$namespace" -l "app.kubernetes.io/instance=$release,app.kubernetes.io/component=api" \
+      -o jsonpath='{.items[0].spec.template.spec.serviceAccountName}')
+    api_service=$(kubectl get apiservice v1alpha1.api.furrow.dev -o jsonpath='{.spec.service.name}')
+    # Its serving certificate, signed by the cluster CA (the APIService's caBundle) for the
+    # name the API server checks: the chart's Service, whatever the release and namespace.
+    (
+      umask 077
+      openssl req -newkey rsa:2048 -nodes -keyout "$state/furrow-api.key" -out "$state/furrow-api.csr" \
+        -subj /CN=furrow-api 2>/dev/null
+      printf 'basicConstraints=CA:FALSE\nextendedKeyUsage=serverAuth\nsubjectAltName=DNS:%s,DNS:localhost,IP:127.0.0.1\n' \
+        "$api_service.$namespace.svc" >"$state/furrow-api.ext"
+      openssl x509 -req -in "$state/furrow-api.csr" -CA "$pki/ca.crt" -CAkey "$pki/ca.key" -set_serial "0x$(openssl rand -hex 8)" \
+        -days 30 -extfile "$state/furrow-api.ext" -out "$state/furrow-api.crt" 2>/dev/null
+    )
+    log "starting furrow-api here as ServiceAccount $namespace/$api_account, on 127.0.0.1:$api_port and $host:$api_port"
+    account_kubeconfig "$api_account" "$state/furrow-api.kubeconfig"
+    setsid node "$repo/src/api/main.ts" --kubeconfig "$state/furrow-api.kubeconfig" \
+      --bind-address "127.0.0.1,$host" --secure-port "$api_port" \
+      --tls-cert-file "$state/furrow-api.crt" --tls-private-key-file "$state/furrow-api.key" --log-format text \
+      >>"$state/furrow-api.log" 2>&1 </dev/null &
+    echo $! >"$state/furrow-api.pid"
+    kubectl apply -f - >/dev/null <<YAML
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: $api_service-make-up
+  namespace: $namespace
+  labels: {kubernetes.io/service-name: $api_service, endpointslice.kubernetes.io/managed-by: make-up.furrow.dev}
+addressType: IPv4
+endpoints: [{addresses: ["$host"], conditions: {ready: true}}]
+ports: [{name: https, port: $api_port, protocol: TCP}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: $api_service, namespace: $namespace}
+subsets: [{addresses: [{ip: "$host"}], ports: [{name: https, port: $api_port}]}]
+YAML
+    if ! kubectl wait --for condition=Available --timeout=60s apiservice/v1alpha1.api.furrow.dev >/dev/null 2>&1; then
+      tail -n 20 "$state/furrow-api.log" >&2
+      die "furrow-api's APIService is not Available after 60 s; its log is $state/furrow-api.log"
+    fi
+  fi
 fi
 
 # 3. The example NodePool, selecting the demo's nodes, and a PipelineRun on it. A run left by
@@ -227,8 +288,10 @@ EOF
 if [ $simulated = 1 ]; then
   echo "  kubectl apply -n $runs_namespace -f examples/go-build.yaml   # another run (simulated: no logs)"
 else
-  echo "  kubectl logs $run-1 -c greet -n $runs_namespace   # what a step printed"
+  echo "  kubectl furrow logs $run -n $runs_namespace   # what its steps printed (bin/kubectl-furrow)"
 fi
+[ $simulated = 0 ] || [ ! -f "$state/furrow-api.pid" ] ||
+  echo "  tail -f ${state#"$repo"/}/furrow-api.log   # furrow-api (https://127.0.0.1:$api_port, behind the API server as api.furrow.dev)"
 cat <<EOF
   $operator_log    # the operator's log
   make down        # undo all of this

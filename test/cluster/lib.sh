@@ -40,3 +40,8 @@ SCHEDULER_PORT=${FURROW_SCHEDULER_PORT:-20259}
 KWOK_PORT=${FURROW_KWOK_PORT:-20247}
 S3_PORT=${FURROW_S3_PORT:-20300} # the object store (versitygw; up.d/60-object-store.sh)
 KUBECONFIG_PATH="$CLUSTER_DIR/kubeconfig"
+# furrow-api where the local cluster runs it as a process (make up: 127.0.0.1:8088, and the host
+# address below, which the API server's aggregator dials: APIService endpoints can't be loopback).
+FURROW_API_PORT=${FURROW_API_PORT:-8088}
+# The host's primary address (its default route's source), for endpoints the API server dials.
+host_address() { ip -4 route get 1.1.1.1 2>/dev/null | sed -n 's/.* src \([0-9.]*\).*/\1/p'; }

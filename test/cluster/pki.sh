@@ -13,9 +13,17 @@ if [ ! -f ca.crt ]; then
     -subj "/CN=furrow-local-ca" 2>/dev/null
 fi
 
-# sign NAME SUBJECT [SAN] [EXT_KEY_USAGE]
+# The front proxy's own CA: the API server presents front-proxy-client to aggregated API servers
+# (furrow-api), which trust only this CA for the X-Remote-User headers. A separate CA, so that
+# no ordinary client certificate can assert another user's identity to them.
+if [ ! -f front-proxy-ca.crt ]; then
+  openssl req -x509 -newkey rsa:2048 -nodes -keyout front-proxy-ca.key -out front-proxy-ca.crt \
+    -days 3650 -subj "/CN=furrow-local-front-proxy-ca" 2>/dev/null
+fi
+
+# sign NAME SUBJECT [SAN] [EXT_KEY_USAGE] [CA]
 sign() {
-  local name=$1 subj=$2 san=${3:-} usage=${4:-clientAuth}
+  local name=$1 subj=$2 san=${3:-} usage=${4:-clientAuth} ca=${5:-ca}
   [ -f "$name.crt" ] && return
   openssl req -newkey rsa:2048 -nodes -keyout "$name.key" -out "$name.csr" -subj "$subj" 2>/dev/null
   {
@@ -24,7 +32,7 @@ sign() {
     echo "extendedKeyUsage=$usage"
     [ -n "$san" ] && echo "subjectAltName=$san"
   } > "$name.ext"
-  openssl x509 -req -in "$name.csr" -CA ca.crt -CAkey ca.key -CAcreateserial -out "$name.crt" \
+  openssl x509 -req -in "$name.csr" -CA "$ca.crt" -CAkey "$ca.key" -CAcreateserial -out "$name.crt" \
     -days 3650 -extfile "$name.ext" 2>/dev/null
   rm -f "$name.csr" "$name.ext"
 }
@@ -39,6 +47,12 @@ sign scheduler "/CN=system:kube-scheduler"
 sign kwok "/O=system:masters/CN=kwok"
 # The API server's client identity towards kubelets (kubectl logs/exec on the real node).
 sign apiserver-kubelet-client "/O=system:masters/CN=kube-apiserver-kubelet-client"
+# The API server's identity towards aggregated API servers (--proxy-client-cert-file).
+sign front-proxy-client "/CN=front-proxy-client" "" clientAuth front-proxy-ca
+# furrow-api's serving cert where the local cluster runs it as a process (make up, the e2e tests):
+# the API server checks it against the APIService's caBundle (ca.crt) for the Service's DNS name.
+sign furrow-api "/CN=furrow-api" \
+  "DNS:furrow-api.furrow-system.svc,DNS:localhost,IP:127.0.0.1" serverAuth
 
 if [ ! -f sa.key ]; then
   openssl genrsa -out sa.key 2048 2>/dev/null

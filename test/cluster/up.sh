@@ -75,6 +75,8 @@ start etcd "$(etcd_bin)" --name furrow-local --data-dir "$CLUSTER_DIR/etcd" \
 wait_for etcd 30 curl -fsS "http://127.0.0.1:$ETCD_CLIENT_PORT/health"
 
 log "starting kube-apiserver $KUBE_VERSION"
+# Aggregated APIs (furrow-api): the front-proxy flags, and routing to the APIService's endpoint
+# addresses rather than its Service IP, as no kube-proxy runs here.
 # Admission: TaintNodesByCondition (which taints every new node not-ready) is off because no node-lifecycle controller would ever lift
 # its not-ready taint. ServiceAccount admission stays on: the service-account controllers run.
 start kube-apiserver "$(kube_bin kube-apiserver)" \
@@ -93,6 +95,11 @@ start kube-apiserver "$(kube_bin kube-apiserver)" \
   --allow-privileged=true --profiling=false \
   --audit-policy-file "$CLUSTER_SCRIPTS/audit-policy.yaml" --audit-log-path "$CLUSTER_DIR/logs/audit.log" \
   --audit-log-maxsize 200 --audit-log-maxbackup 1 \
+  --requestheader-client-ca-file "$pki/front-proxy-ca.crt" --requestheader-allowed-names front-proxy-client \
+  --requestheader-username-headers X-Remote-User --requestheader-group-headers X-Remote-Group \
+  --requestheader-extra-headers-prefix X-Remote-Extra- \
+  --proxy-client-cert-file "$pki/front-proxy-client.crt" --proxy-client-key-file "$pki/front-proxy-client.key" \
+  --enable-aggregator-routing=true \
   ${FURROW_APISERVER_EXTRA_ARGS:-}
 wait_for kube-apiserver 90 kubectl get --raw /readyz
 
@@ -110,7 +117,7 @@ start kube-controller-manager "$(kube_bin kube-controller-manager)" \
   --authentication-kubeconfig "$cm_kubeconfig" --authorization-kubeconfig "$cm_kubeconfig" \
   --bind-address 127.0.0.1 --secure-port "$CONTROLLER_MANAGER_PORT" \
   --leader-elect=false --use-service-account-credentials=true \
-  --controllers "${FURROW_CONTROLLERS:-garbage-collector-controller,namespace-controller,job-controller,ttl-after-finished-controller,serviceaccount-controller,serviceaccount-token-controller,pod-garbage-collector-controller,deployment-controller,replicaset-controller,root-ca-certificate-publisher-controller,disruption-controller}" \
+  --controllers "${FURROW_CONTROLLERS:-garbage-collector-controller,namespace-controller,job-controller,ttl-after-finished-controller,serviceaccount-controller,serviceaccount-token-controller,pod-garbage-collector-controller,deployment-controller,replicaset-controller,root-ca-certificate-publisher-controller,disruption-controller,clusterrole-aggregation-controller}" \
   --service-account-private-key-file "$pki/sa.key" --root-ca-file "$pki/ca.crt" \
   --cluster-name furrow-local \
   ${FURROW_CONTROLLER_MANAGER_EXTRA_ARGS:-}

@@ -3,6 +3,10 @@
 //
 //   0 entry          main.ts: flags, logging, HTTP endpoints, signals
 //   1 operator       operator.ts: builds the list of controllers and runs it
+//     furrow-api     api/: a process of its own (api/main.ts is its entry point): the HTTP API
+//                    served through the kube-apiserver as api.furrow.dev (run logs, ADR 11)
+//     plugin         cli/: the kubectl plugin, a process of its own (cli/kubectl-furrow.ts)
+//                    The three processes share only the layers below: see the test at the end.
 //   2 setup          controllers/: each controller's indexes, notifications→keys, dependencies
 //   3 reconcilers    reconcilers/ (observe, decide, write through writers.ts), admission/,
 //                    archive/ (copies finished attempts' logs to the object store)
@@ -22,6 +26,7 @@ const layers: [number, RegExp][] = [
   [6, /^kube\/json\.ts$/],
   [0, /^main\.ts$/],
   [1, /^operator\.ts$/],
+  [1, /^(api|cli)\//],
   [2, /^controllers\//],
   [3, /^(reconcilers|admission|archive)\//],
   [4, /^(kube|observability|config|store)\/|^(informers|indexes|trim)\.ts$/],
@@ -95,4 +100,35 @@ test('no file in src/ is over 400 lines', () => {
     .filter(([, lines]) => lines > 400)
     .map(([f, lines]) => `${f}: ${lines}`);
   assert.deepEqual(long, []);
+});
+
+// Three processes, one tree: the operator (main.ts, operator.ts, controllers/, reconcilers/,
+// admission/, archive/), furrow-api (api/) and the plugin (cli/). None imports another's own
+// code, only the shared lower layers (kube/, observability/, store/, resources/...), so each can
+// change, ship and be reasoned about alone.
+const processes: [string, RegExp][] = [
+  ['operator', /^(main\.ts|operator\.ts|controllers\/|reconcilers\/|admission\/|archive\/)/],
+  ['furrow-api', /^api\//],
+  ['plugin', /^cli\//],
+];
+const processOf = (file: string): string | undefined => processes.find(([, p]) => p.test(file))?.[0];
+
+test('the operator, furrow-api and the plugin never import one another', () => {
+  const crossing: string[] = [];
+  for (const [file, imports] of graph) {
+    const own = processOf(file);
+    if (!own) continue;
+    for (const target of imports) {
+      const other = processOf(target);
+      if (other && other !== own) crossing.push(`${file} (${own}) → ${target} (${other})`);
+    }
+  }
+  assert.deepEqual(crossing, []);
+  // The rule has something to check: each process exists and imports shared layers.
+  for (const [name] of processes)
+    assert.ok(
+      [...graph.keys()].some((f) => processOf(f) === name),
+      name,
+    );
+  assert.ok((graph.get('api/main.ts') ?? []).includes('observability/logger.ts'));
 });

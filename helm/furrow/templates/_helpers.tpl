@@ -77,3 +77,58 @@ than one replica. Two replicas without leader election would both reconcile: ref
 {{- printf "%s:%s" .Values.image.repository (default .Chart.AppVersion .Values.image.tag) }}
 {{- end }}
 {{- end }}
+
+{{/* furrow-api's objects: <fullname>-api. */}}
+{{- define "furrow.apiName" -}}
+{{- printf "%s-api" (include "furrow.fullname" .) | trunc 63 | trimSuffix "-" }}
+{{- end }}
+
+{{/* Labels that select furrow-api pods: a name of their own, so the operator's never match. */}}
+{{- define "furrow.apiSelectorLabels" -}}
+app.kubernetes.io/name: {{ include "furrow.name" . }}-api
+app.kubernetes.io/instance: {{ .Release.Name }}
+{{- end }}
+
+{{/*
+furrow-api's serving certificate, CA and key, as a dict: the values' when given; else the
+Secret an earlier install generated (lookup), so upgrades keep the APIService's caBundle valid;
+else a new self-signed CA and a certificate for the Service's DNS names. Evaluated once per
+render (the Secret and the APIService both include it) through a cache in .Values.
+*/}}
+{{- define "furrow.apiTls" -}}
+{{- if not (hasKey .Values.api "_tls") }}
+{{- $name := include "furrow.apiName" . }}
+{{- $tls := dict }}
+{{- if and .Values.api.tls.cert .Values.api.tls.key }}
+{{- $_ := set $tls "cert" .Values.api.tls.cert }}
+{{- $_ := set $tls "key" .Values.api.tls.key }}
+{{- $_ := set $tls "ca" (required "api.tls.caBundle: the CA that signed api.tls.cert, for the APIService" .Values.api.tls.caBundle) }}
+{{- else }}
+{{- $existing := lookup "v1" "Secret" .Release.Namespace (printf "%s-tls" $name) }}
+{{- if and $existing $existing.data (index $existing.data "ca.crt") }}
+{{- $_ := set $tls "cert" (index $existing.data "tls.crt" | b64dec) }}
+{{- $_ := set $tls "key" (index $existing.data "tls.key" | b64dec) }}
+{{- $_ := set $tls "ca" (index $existing.data "ca.crt" | b64dec) }}
+{{- else }}
+{{- $ca := genCA (printf "%s-ca" $name) 3650 }}
+{{- $svc := printf "%s.%s.svc" $name .Release.Namespace }}
+{{- $cert := genSignedCert $name nil (list $svc (printf "%s.cluster.local" $svc)) 3650 $ca }}
+{{- $_ := set $tls "cert" $cert.Cert }}
+{{- $_ := set $tls "key" $cert.Key }}
+{{- $_ := set $tls "ca" $ca.Cert }}
+{{- end }}
+{{- end }}
+{{- $_ := set .Values.api "_tls" $tls }}
+{{- end }}
+{{- toYaml .Values.api._tls }}
+{{- end }}
+
+{{/* Labels of furrow-api's objects: its own name, so the operator's selectors never match. */}}
+{{- define "furrow.apiLabels" -}}
+helm.sh/chart: {{ include "furrow.chart" . }}
+{{ include "furrow.apiSelectorLabels" . }}
+app.kubernetes.io/component: api
+app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
+app.kubernetes.io/managed-by: {{ .Release.Service }}
+app.kubernetes.io/part-of: furrow
+{{- end }}

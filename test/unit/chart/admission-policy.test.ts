@@ -53,7 +53,7 @@ function render(args: string[] = []) {
 
 const serviceAccountOf = (objects: KubeObject[]) =>
   (
-    only(objects, 'Deployment') as KubeObject & {
+    only(objects, 'Deployment', 'furrow') as KubeObject & {
       spec: { template: { spec: { serviceAccountName: string } } };
     }
   ).spec.template.spec.serviceAccountName;
@@ -87,7 +87,7 @@ test('the operator named in the policy is the ServiceAccount the Deployment runs
     assert.ok(byUser.expression.includes(`request.userInfo.username == '${user}'`), byUser.expression);
     assert.equal(byUser.reason, 'Forbidden');
     assert.match(byUser.messageExpression ?? '', new RegExp(`only the Furrow operator \\(${user}\\)`));
-    const binding = only(objects, 'ClusterRoleBinding') as KubeObject & {
+    const binding = only(objects, 'ClusterRoleBinding', 'furrow') as KubeObject & {
       subjects: { name: string; namespace: string }[];
     };
     assert.deepEqual(

@@ -26,15 +26,25 @@ test('default: one replica, no leader election, the old pod stops before the new
     .map((o) => o.kind)
     .sort();
   assert.deepEqual(kinds, [
-    'ClusterRole',
+    'APIService',
+    'ClusterRole', // the operator's
+    'ClusterRole', // furrow-api's
+    'ClusterRole', // aggregated to view
+    'ClusterRole', // aggregated to edit
+    'ClusterRoleBinding',
     'ClusterRoleBinding',
     'Deployment',
+    'Deployment',
+    'RoleBinding', // furrow-api reads the front proxy's settings in kube-system
+    'Secret',
     'Service',
+    'Service',
+    'ServiceAccount',
     'ServiceAccount',
     'ValidatingAdmissionPolicy',
     'ValidatingAdmissionPolicyBinding',
   ]);
-  const service = only(objects('default'), 'Service') as KubeObject & {
+  const service = only(objects('default'), 'Service', 'furrow-metrics') as KubeObject & {
     spec: { ports: { name: string; targetPort: string }[] };
   };
   assert.deepEqual(
@@ -70,7 +80,7 @@ test('ha: three replicas elect a leader on a Lease in the release namespace, and
       verbs: ['get', 'update'],
     },
   ]);
-  const binding = only(objects('ha'), 'RoleBinding');
+  const binding = only(objects('ha'), 'RoleBinding', 'furrow-leader-election');
   assert.equal(binding.metadata.namespace, releaseNamespace);
   assert.deepEqual(binding.roleRef, {
     apiGroup: 'rbac.authorization.k8s.io',
@@ -82,8 +92,8 @@ test('ha: three replicas elect a leader on a Lease in the release namespace, and
 test('out-of-cluster: no operator pod, but the ServiceAccount and its roles are there to borrow', () => {
   assert.equal(deployment('out-of-cluster').spec.replicas, 0);
   assert.equal(objects('out-of-cluster').filter((o) => o.kind === 'PodDisruptionBudget').length, 0);
-  only(objects('out-of-cluster'), 'ServiceAccount');
-  only(objects('out-of-cluster'), 'ClusterRoleBinding');
+  only(objects('out-of-cluster'), 'ServiceAccount', 'furrow');
+  only(objects('out-of-cluster'), 'ClusterRoleBinding', 'furrow');
 });
 
 test('node-pools: NodePools from values are valid, labelled, and kept on uninstall', () => {
@@ -207,7 +217,7 @@ test('service-monitor: a ServiceMonitor scrapes the metrics Service', () => {
   };
   assert.equal(monitor.apiVersion, 'monitoring.coreos.com/v1');
   assert.equal(monitor.metadata.labels?.release, 'prometheus');
-  const service = only(objects('service-monitor'), 'Service');
+  const service = only(objects('service-monitor'), 'Service', 'furrow-metrics');
   for (const [k, v] of Object.entries(monitor.spec.selector.matchLabels))
     assert.equal(service.metadata.labels?.[k], v, `the Service has ${k}=${v}`);
   assert.deepEqual(monitor.spec.namespaceSelector.matchNames, [releaseNamespace]);

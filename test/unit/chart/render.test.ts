@@ -37,6 +37,7 @@ describe('every variant', () => {
   for (const variant of variants) {
     test(`${variant}: every object is in the release namespace or cluster-scoped, and labelled`, () => {
       const clusterScoped = new Set([
+        'APIService',
         'ClusterRole',
         'ClusterRoleBinding',
         'Namespace',
@@ -48,6 +49,8 @@ describe('every variant', () => {
       for (const o of objects(variant)) {
         const where = `${o.kind} ${o.metadata.name}`;
         if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, where);
+        else if (o.kind === 'RoleBinding' && o.metadata.name === 'furrow-api-auth-reader')
+          assert.equal(o.metadata.namespace, 'kube-system', where); // the front proxy's settings live there
         else if (!runnerKinds.has(o.kind)) assert.equal(o.metadata.namespace, releaseNamespace, where);
         assert.equal(o.metadata.labels?.['app.kubernetes.io/instance'], releaseName, where);
         assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'Helm', where);
@@ -102,7 +105,7 @@ describe('every variant', () => {
     });
 
     test(`${variant}: the ClusterRole grants exactly what the operator uses`, () => {
-      const role = only(objects(variant), 'ClusterRole');
+      const role = only(objects(variant), 'ClusterRole', 'furrow');
       const grants = new Map<string, string[]>();
       for (const rule of role.rules as { apiGroups: string[]; resources: string[]; verbs: string[] }[]) {
         for (const group of rule.apiGroups)
@@ -124,7 +127,7 @@ describe('every variant', () => {
       };
       if (variant === 'configured') expected['furrow.dev/pipelineruns/finalizers'] = ['update'];
       assert.deepEqual(Object.fromEntries(grants), expected);
-      const binding = only(objects(variant), 'ClusterRoleBinding');
+      const binding = only(objects(variant), 'ClusterRoleBinding', 'furrow');
       assert.deepEqual(binding.subjects, [
         {
           kind: 'ServiceAccount',
