@@ -207,10 +207,20 @@ if [ $simulated = 1 ]; then
     )
     log "starting furrow-api here as ServiceAccount $namespace/$api_account, on 127.0.0.1:$api_port and $host:$api_port"
     account_kubeconfig "$api_account" "$state/furrow-api.kubeconfig"
-    setsid node "$repo/src/api/main.ts" --kubeconfig "$state/furrow-api.kubeconfig" \
-      --bind-address "127.0.0.1,$host" --secure-port "$api_port" \
-      --tls-cert-file "$state/furrow-api.crt" --tls-private-key-file "$state/furrow-api.key" --log-format text \
-      >>"$state/furrow-api.log" 2>&1 </dev/null &
+    # The archive's store as the operator has it: the chart's FURROW_OBJECT_STORE_* and the keys.
+    mapfile -t store_env < <(printf '%s\n' "${chart_env[@]}" | grep '^FURROW_OBJECT_STORE_' || true)
+    (
+      if [ -n "$store_credentials" ]; then
+        set -a
+        # shellcheck source=/dev/null
+        source "$store_credentials"
+        set +a
+      fi
+      exec setsid env "${store_env[@]}" node "$repo/src/api/main.ts" --kubeconfig "$state/furrow-api.kubeconfig" \
+        --bind-address "127.0.0.1,$host" --secure-port "$api_port" \
+        --tls-cert-file "$state/furrow-api.crt" --tls-private-key-file "$state/furrow-api.key" --log-format text \
+        >>"$state/furrow-api.log" 2>&1 </dev/null
+    ) &
     echo $! >"$state/furrow-api.pid"
     kubectl apply -f - >/dev/null <<YAML
 apiVersion: discovery.k8s.io/v1

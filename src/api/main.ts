@@ -7,6 +7,7 @@ import { loadKubeConfig } from '../kube/client.ts';
 import { describeError } from '../kube/errors.ts';
 import { kubeJson } from '../kube/raw.ts';
 import { createLogger } from '../observability/logger.ts';
+import { createObjectStore } from '../store/create.ts';
 import { ArchiveReader } from './archive.ts';
 import { frontProxyConfigFrom, type FrontProxyConfig } from './authn.ts';
 import { SubjectAccessReviewAuthorizer } from './authz.ts';
@@ -48,9 +49,12 @@ async function main(): Promise<number> {
   }
 
   let frontProxy: FrontProxyConfig | undefined;
-  // The object store lands with the archiver (issue 17); until it is configured, logs are read
-  // from pods only and the archive answers 503.
-  const archive = new ArchiveReader(undefined);
+  // Without a store, logs are read from pods only and the archive answers 503.
+  const store = createObjectStore(options);
+  log.info(store ? 'reading archived logs from the object store' : 'no object store: live logs only', {
+    bucket: options.objectStoreBucket,
+  });
+  const archive = new ArchiveReader(store);
   const handler = createHandler({
     log,
     frontProxy: () => frontProxy,

@@ -15,6 +15,11 @@ export interface ApiOptions {
   logFormat: LogFormat;
   /** How long an authorization decision is reused for the same user and run. */
   authorizationCacheMs: number;
+  /** The archive's store, named exactly as the operator's (the chart gives both the same env). */
+  objectStoreEndpoint: string | undefined;
+  objectStoreBucket: string | undefined;
+  objectStoreRegion: string;
+  objectStorePathStyle: boolean;
   help: boolean;
 }
 
@@ -56,6 +61,30 @@ const flags = {
     default: '10',
     help: 'seconds an allow or deny decision is reused',
   },
+  // The operator's store variables (FURROW_OBJECT_STORE_*), so one env block configures both;
+  // credentials come from the AWS SDK's default chain, as for the operator.
+  'object-store-endpoint': {
+    type: 'string',
+    env: 'FURROW_OBJECT_STORE_ENDPOINT',
+    help: 'URL of the S3 API holding archived logs; unset = AWS S3 in the region',
+  },
+  'object-store-bucket': {
+    type: 'string',
+    env: 'FURROW_OBJECT_STORE_BUCKET',
+    help: 'the bucket of archived logs; unset = no archive (live logs only)',
+  },
+  'object-store-region': {
+    type: 'string',
+    env: 'FURROW_OBJECT_STORE_REGION',
+    default: 'us-east-1',
+    help: 'the region requests are signed for',
+  },
+  'object-store-path-style': {
+    type: 'string',
+    env: 'FURROW_OBJECT_STORE_PATH_STYLE',
+    default: 'true',
+    help: 'true: <endpoint>/<bucket>/<key>; false: virtual-hosted <bucket>.<endpoint>',
+  },
   help: { type: 'boolean', env: '', help: 'print this help' },
 } as const;
 
@@ -79,6 +108,12 @@ function integer(flag: Flag, raw: string, min: number, max: number): number {
   if (!/^\d+$/.test(raw) || Number(raw) < min || Number(raw) > max)
     throw new OptionsError(`--${flag}: expected an integer from ${min} to ${max}, got "${raw}"`);
   return Number(raw);
+}
+
+function boolean(flag: Flag, raw: string): boolean {
+  if (raw !== 'true' && raw !== 'false')
+    throw new OptionsError(`--${flag}: expected true or false, got "${raw}"`);
+  return raw === 'true';
 }
 
 export function parseApiOptions(argv: string[], env: NodeJS.ProcessEnv): ApiOptions {
@@ -122,6 +157,10 @@ export function parseApiOptions(argv: string[], env: NodeJS.ProcessEnv): ApiOpti
     logLevel,
     logFormat,
     authorizationCacheMs: integer('authorization-cache', get('authorization-cache') ?? '', 0, 3600) * 1000,
+    objectStoreEndpoint: get('object-store-endpoint'),
+    objectStoreBucket: get('object-store-bucket'),
+    objectStoreRegion: get('object-store-region') ?? 'us-east-1',
+    objectStorePathStyle: boolean('object-store-path-style', get('object-store-path-style') ?? 'true'),
     help: false,
   };
 }

@@ -4,9 +4,12 @@
 // why) and loses nothing once it is back. On a cluster without a real node these tests skip,
 // and with FURROW_REAL_NODE=1 (CI) they fail.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
+import { copyFileSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { FurrowEnv } from '../support/env.ts';
+import { startFurrowApi } from '../support/furrow-api.ts';
+import { repoRoot } from '../support/paths.ts';
 import { kubectl, waitFor } from '../support/kube.ts';
 import {
   localObjectStore,
@@ -19,6 +22,9 @@ import type { AttemptManifest } from '../../src/resources/logs/keys.ts';
 import { attemptPrefix, manifestKey } from '../../src/resources/logs/keys.ts';
 
 const image = realNodeImages.busybox;
+// `kubectl furrow` finds the plugin on PATH, as a user's kubectl would (make install puts it there).
+copyFileSync(path.join(repoRoot, 'scripts', 'kubectl-furrow'), path.join(repoRoot, 'bin', 'kubectl-furrow'));
+process.env.PATH = `${path.join(repoRoot, 'bin')}:${process.env.PATH ?? ''}`;
 
 /** The archived bytes of a container with the kubelet's timestamps taken off each line. */
 function untimestamped(stored: Buffer): Buffer {
@@ -77,6 +83,7 @@ async function containerLog(manifest: AttemptManifest, container: string): Promi
 test('a run cancelled mid-step: its pod goes, and what the step printed is archived exactly, also after the run is deleted', async (t) => {
   const env = await archivedEnv(t);
   if (!env) return;
+  await startFurrowApi(t, localObjectStore().env);
   const run = await env.createRun('numbers', {
     image,
     steps: [{ name: 'count', script: 'seq 1 10000; echo printed-all; sleep 600' }],
@@ -111,6 +118,15 @@ test('a run cancelled mid-step: its pod goes, and what the step printed is archi
     },
   );
 
+  // What a user sees: `kubectl furrow logs` reads the archive once the pod is gone...
+  const plugin = (args: string[]) => {
+    const result = kubectl(['furrow', 'logs', '-n', env.namespace, ...args]);
+    assert.equal(result.code, 0, result.stderr);
+    return result.stdout;
+  };
+  const count = /^\[count\] /gm; // the plugin's step prefix
+  assert.equal(plugin(['numbers', '--step', 'count']).replace(count, ''), expected);
+
   await env.deleteRun('numbers');
   await waitFor('the run to be gone', async () => {
     try {
@@ -121,6 +137,8 @@ test('a run cancelled mid-step: its pod goes, and what the step printed is archi
     }
   });
   assert.equal((await containerLog(manifest, 'count')).toString(), expected, 'the logs outlive the run');
+  // ...and after the run is deleted, with its uid.
+  assert.equal(plugin(['numbers', '--uid', uid, '--step', 'count']).replace(count, ''), expected);
   const finished = env.operator?.logs ?? [];
   assert.ok(
     finished.some((l) => l.message === 'archived logs'),

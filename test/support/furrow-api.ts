@@ -36,7 +36,8 @@ export interface FurrowApi {
   port: number;
 }
 
-export async function startFurrowApi(t: TestContext): Promise<FurrowApi> {
+/** `env`: extra environment, e.g. the local object store's (localObjectStore().env) for archives. */
+export async function startFurrowApi(t: TestContext, env: Record<string, string> = {}): Promise<FurrowApi> {
   const pki = path.join(clusterDir, 'pki');
   const port = Number(process.env.FURROW_API_PORT ?? '18088');
   const address = hostAddress();
@@ -92,7 +93,7 @@ ports: [{name: https, port: ${port}, protocol: TCP}]
       '--log-level',
       'debug',
     ],
-    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'] },
+    { cwd: repoRoot, stdio: ['ignore', 'ignore', 'pipe'], env: { ...process.env, ...env } },
   );
   const logs: LogLine[] = [];
   let buffered = '';

@@ -132,3 +132,39 @@ app.kubernetes.io/version: {{ .Chart.AppVersion | quote }}
 app.kubernetes.io/managed-by: {{ .Release.Service }}
 app.kubernetes.io/part-of: furrow
 {{- end }}
+
+{{/*
+The object store's settings and keys as environment variables: the operator archives logs
+there, furrow-api reads them back (the same names for both; ADR 10, ADR 12).
+*/}}
+{{- define "furrow.objectStoreEnv" -}}
+{{- with .Values.objectStore }}
+{{- if .bucket }}
+{{- with .endpoint }}
+- name: FURROW_OBJECT_STORE_ENDPOINT
+  value: {{ . | quote }}
+{{- end }}
+- name: FURROW_OBJECT_STORE_BUCKET
+  value: {{ .bucket | quote }}
+- name: FURROW_OBJECT_STORE_REGION
+  value: {{ .region | quote }}
+- name: FURROW_OBJECT_STORE_PATH_STYLE
+  value: {{ .pathStyle | quote }}
+{{- with .credentialsSecret }}
+{{- if .name }}
+{{- /* The AWS SDK's own variables; without a Secret, its default chain (IRSA). */}}
+- name: AWS_ACCESS_KEY_ID
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name | quote }}
+      key: {{ .accessKeyIdKey | quote }}
+- name: AWS_SECRET_ACCESS_KEY
+  valueFrom:
+    secretKeyRef:
+      name: {{ .name | quote }}
+      key: {{ .secretAccessKeyKey | quote }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
+{{- end }}
