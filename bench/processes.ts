@@ -22,6 +22,8 @@ export interface OperatorStart {
   cpuProfileDir?: string;
   workers?: number;
   qps?: number;
+  /** More environment, e.g. the object store's settings and keys (archiving on). */
+  env?: Record<string, string>;
 }
 
 export async function startOperator(options: OperatorStart): Promise<OperatorHandle> {
@@ -60,7 +62,11 @@ export async function startOperator(options: OperatorStart): Promise<OperatorHan
         ? ['--kube-api-qps', String(options.qps), '--kube-api-burst', String(options.qps * 2)]
         : []),
     ],
-    { stdio: ['ignore', 'ignore', 'inherit'], cwd: repoRoot, env: { ...process.env, MALLOC_ARENA_MAX: '2' } },
+    {
+      stdio: ['ignore', 'ignore', 'inherit'],
+      cwd: repoRoot,
+      env: { ...process.env, MALLOC_ARENA_MAX: '2', ...options.env },
+    },
   );
   const exited = once(child, 'exit');
   for (let i = 0; i < 300; i++) {

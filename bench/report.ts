@@ -1,5 +1,6 @@
 // The benchmark's report: a row per scenario and measure with Furrow, the Job controller and
-// their ratio, and a pass/fail line per target of issue #8. Pure.
+// their ratio (and archive scenarios' Furrow without and with an object store), and a
+// pass/fail line per target of issues #8 and #17. Pure.
 import type { SideResult } from './scenarios.ts';
 
 export interface ScenarioResult {
@@ -7,6 +8,8 @@ export interface ScenarioResult {
   description: string;
   furrow: SideResult;
   job?: SideResult;
+  /** An archive scenario's second side: Furrow with the object store (`furrow` has none). */
+  archived?: SideResult;
 }
 
 export interface Settings {
@@ -89,18 +92,68 @@ export function targets(results: ScenarioResult[]): Target[] {
       : 'not run',
     pass: s50 ? (s50.furrow.eventLoopP99Ms.p99 ?? Infinity) <= 50 : undefined,
   });
+  const a20 = byId('archive-20');
+  const off = a20?.furrow.createToPodMs.p99;
+  const on = a20?.archived?.createToPodMs.p99;
+  out.push({
+    name: 'create→pod p99 at 20 runs/s, logs archived vs not',
+    goal: 'on/off ≤ 1.10',
+    measured: a20 ? `${fmt(on, ' ms')} vs ${fmt(off, ' ms')} (${ratio(on, off)})` : 'not run',
+    pass: on === undefined || off === undefined || off === 0 ? undefined : on / off <= 1.1,
+  });
   return out;
+}
+
+/** The archive scenarios' table: Furrow without an object store and with one, side by side. */
+function archiveRows(results: ScenarioResult[]): string[] {
+  const lines: string[] = [];
+  for (const r of results) {
+    const [f, a] = [r.furrow, r.archived];
+    if (!a) continue;
+    const row = (measure: string, x: number | undefined, y: number | undefined, unit = '') =>
+      lines.push(`| ${r.description} | ${measure} | ${fmt(x, unit)} | ${fmt(y, unit)} | ${ratio(y, x)} |`);
+    lines.push(`| ${r.description} | finished | ${f.succeeded}/${f.n} | ${a.succeeded}/${a.n} | |`);
+    row('create→pod p50', f.createToPodMs.p50, a.createToPodMs.p50, ' ms');
+    row('create→pod p99', f.createToPodMs.p99, a.createToPodMs.p99, ' ms');
+    row('pod done→status p99', f.statusLagMs.p99, a.statusLagMs.p99, ' ms');
+    lines.push(
+      `| ${r.description} | attempts archived | ${fmt(f.archive?.archived)} | ${fmt(a.archive?.archived)} | |`,
+    );
+    row(
+      'archiver’s pods/log reads/run',
+      f.archive?.kubernetesRequestsPerRun,
+      a.archive?.kubernetesRequestsPerRun,
+    );
+    row(
+      'operator’s pods/log API requests/run',
+      f.archive?.podLogRequestsPerRun,
+      a.archive?.podLogRequestsPerRun,
+    );
+    row('archiver’s store requests/run', f.archive?.storeRequestsPerRun, a.archive?.storeRequestsPerRun);
+    row('archived bytes/run', f.archive?.bytesPerRun, a.archive?.bytesPerRun);
+    row('RSS max', f.memory.rssMaxMB, a.memory.rssMaxMB, ' MB');
+    row('CPU mean, % of a core', f.cpuMeanPercent, a.cpuMeanPercent);
+  }
+  if (lines.length === 0) return [];
+  return [
+    '',
+    'Logs archived to the object store (ADR 12): Furrow without a store, then with one.',
+    '',
+    '| Scenario | Measure | Off | On | On/Off |',
+    '| --- | --- | --- | --- | --- |',
+    ...lines,
+  ];
 }
 
 export function markdown(results: ScenarioResult[], settings: Settings, hotspots?: string): string {
   const lines = [
     `Measured ${settings.date} on ${settings.machine}; ${settings.nodes} kwok nodes × ${settings.podsPerNode} pods; Kubernetes ${settings.kubernetes}.`,
     `Job controller: ${settings.controllerManager}. Scheduler: ${settings.scheduler}. Operator: ${settings.operator}.`,
-    '',
-    '| Scenario | Measure | Furrow | Job | Furrow/Job |',
-    '| --- | --- | --- | --- | --- |',
   ];
-  for (const r of results) {
+  const versusJob = results.filter((x) => !x.archived);
+  if (versusJob.length > 0)
+    lines.push('', '| Scenario | Measure | Furrow | Job | Furrow/Job |', '| --- | --- | --- | --- | --- |');
+  for (const r of versusJob) {
     const f = r.furrow;
     const j = r.job;
     const row = (measure: string, a: number | undefined, b: number | undefined, unit: string) =>
@@ -140,6 +193,7 @@ export function markdown(results: ScenarioResult[], settings: Settings, hotspots
         `| ${r.description} | event-loop p99 of an idle Node process | ${fmt(f.idleLoopP99Ms, ' ms')} | ${fmt(j?.idleLoopP99Ms, ' ms')} | |`,
       );
   }
+  lines.push(...archiveRows(results));
   lines.push('', '| Target | Goal | Measured | Result |', '| --- | --- | --- | --- |');
   for (const t of targets(results)) {
     lines.push(

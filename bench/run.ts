@@ -1,6 +1,7 @@
 // `make bench`: Furrow against the Kubernetes Job controller on the local cluster.
 //   node bench/run.ts [--scenarios burst-100,steady-20,...] [--smoke] [--nodes 50] [--pods 110]
 //                     [--no-job] [--cpu-prof steady-50] [--out bench/results] [--keep]
+//                     [--seconds 45]   (steady scenarios last that long instead of 2 min)
 //   node bench/run.ts --render bench/results/bench-<stamp>.json   (report again, measure nothing)
 // See README ("Benchmark") and issue #8 for what is measured and why.
 import { execFileSync } from 'node:child_process';
@@ -12,7 +13,7 @@ import { perRun } from './audit.ts';
 import { hotspots } from './cpu-profile.ts';
 import { startIdleProbe, startOperator, type OperatorHandle } from './processes.ts';
 import { markdown, targets, type ScenarioResult, type Settings } from './report.ts';
-import { runSide, type Context, type Scenario } from './scenarios.ts';
+import { runSide, type Context, type Scenario, type SideResult } from './scenarios.ts';
 import {
   clients,
   ensureNamespaces,
@@ -23,6 +24,7 @@ import {
   teardown,
 } from './setup.ts';
 import { benchPool } from './workload.ts';
+import { localObjectStore } from '../test/support/object-store.ts';
 
 const repoRoot = path.resolve(import.meta.dirname, '..');
 // The cluster's state directory: the local cluster's, or another one started with the same scripts.
@@ -39,6 +41,7 @@ const { values } = parseArgs({
     keep: { type: 'boolean', default: false },
     concurrency: { type: 'string', default: '16' },
     render: { type: 'string' },
+    seconds: { type: 'string' },
   },
 });
 
@@ -86,6 +89,18 @@ const catalogue: Record<string, Scenario & { description: string }> = {
     simDuration: '1s',
     description: '50 runs/s, 2 min',
   },
+  // Furrow alone, twice: without an object store, then archiving every run's logs to the local
+  // cluster's (kwok serves the logs: test/cluster/kwok/logs.sh).
+  'archive-20': {
+    id: 'archive-20',
+    mode: 'steady',
+    rate: 20,
+    seconds: 120,
+    count: 2400,
+    simDuration: '1s',
+    archive: true,
+    description: '20 runs/s, 2 min, archiving off and on',
+  },
   // Not in the default set: a quicker estimate of the memory per finished run.
   'memory-2000': {
     id: 'memory-2000',
@@ -112,11 +127,24 @@ const defaultScenarios = [
   'steady-10',
   'steady-20',
   'steady-50',
+  'archive-20',
   'memory-10000',
 ];
 const chosen = values.smoke ? ['burst-20'] : (values.scenarios?.split(',') ?? defaultScenarios);
 const nodes = Number(values.nodes ?? (values.smoke ? 5 : chosen.includes('memory-10000') ? 100 : 50));
 const podsPerNode = Number(values.pods);
+if (values.seconds) {
+  const seconds = Number(values.seconds);
+  if (!(seconds > 0)) throw new Error(`--seconds: a positive number of seconds, not ${values.seconds}`);
+  for (const s of Object.values(catalogue))
+    if (s.mode === 'steady' && s.rate) {
+      Object.assign(s, {
+        seconds,
+        count: Math.round(s.rate * seconds),
+        description: s.description.replace('2 min', `${seconds} s`),
+      });
+    }
+}
 const log = (message: string) =>
   process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${message}\n`);
 
@@ -214,15 +242,30 @@ async function main(): Promise<void> {
       log(
         `${id} furrow: ${JSON.stringify({ pods: furrow.allPodsExistS, final: furrow.allFinalS, writes: furrow.perRun, rss: furrow.memory.rssMaxMB })}`,
       );
+      let archived: SideResult | undefined;
+      if (scenario.archive) {
+        await operator.stop();
+        archived = await archivingSide(ctx, scenario, operatorKc);
+        operator = await startOperator({ kubeconfig: operatorKc });
+        log(
+          `${id} archiving: ${JSON.stringify({ pods: archived.allPodsExistS, createToPodP99: archived.createToPodMs.p99, archive: archived.archive })}`,
+        );
+      }
       const job =
-        values['no-job'] || scenario.keep
+        values['no-job'] || scenario.keep || scenario.archive
           ? undefined
           : await runSide({ ...ctx, operator: undefined }, scenario, 'job');
       if (job)
         log(
           `${id} job: ${JSON.stringify({ pods: job.allPodsExistS, final: job.allFinalS, writes: job.perRun })}`,
         );
-      results.push({ id, description: scenario.description, furrow, ...(job ? { job } : {}) });
+      results.push({
+        id,
+        description: scenario.description,
+        furrow,
+        ...(job ? { job } : {}),
+        ...(archived ? { archived } : {}),
+      });
       if (profiling) {
         await operator.stop();
         const file = readdirSync(profileDir)
@@ -257,6 +300,20 @@ async function main(): Promise<void> {
   publish(settings, results, profile);
 }
 
+/**
+ * The archive scenario's second side: an operator given the local cluster's object store, under
+ * the scenario's id + "-on" so that no run name is reused.
+ */
+async function archivingSide(ctx: Context, scenario: Scenario, kubeconfig: string): Promise<SideResult> {
+  const archiving = await startOperator({ kubeconfig, env: localObjectStore(clusterDir).env });
+  try {
+    const side = { ...ctx, operator: archiving, archiving: true };
+    return await runSide(side, { ...scenario, id: `${scenario.id}-on` }, 'furrow');
+  } finally {
+    await archiving.stop();
+  }
+}
+
 function resultsJson(settings: Settings, results: ScenarioResult[], profile: string | undefined): string {
   return JSON.stringify({ settings, results, targets: targets(results), profile }, null, 2) + '\n';
 }
@@ -284,7 +341,7 @@ function rerender(file: string): void {
     profile?: string;
   };
   for (const r of saved.results)
-    for (const side of [r.furrow, r.job]) if (side) side.perRun = perRun(side.api, side.n);
+    for (const side of [r.furrow, r.job, r.archived]) if (side) side.perRun = perRun(side.api, side.n);
   publish(saved.settings, saved.results, saved.profile);
 }
 

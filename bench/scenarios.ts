@@ -27,6 +27,21 @@ export interface Scenario {
   simDuration: string;
   /** Keep the objects afterwards (the memory scenario measures a full cache). */
   keep?: boolean;
+  /** Furrow without and with an object store (logs archived, ADR 12), not against the Job controller. */
+  archive?: boolean;
+}
+
+/** The log archive's cost, from the operator's metrics over the side (issue 17). */
+export interface ArchiveFigures {
+  /** Attempts archived (furrow_log_archives_total{result="archived"}). */
+  archived: number;
+  /** The archiver's requests per run (furrow_log_archive_requests_total): pods/log reads, store requests. */
+  kubernetesRequestsPerRun?: number;
+  storeRequestsPerRun?: number;
+  /** The operator's pods/log requests per run as its API client counted them (furrow_api_requests_total). */
+  podLogRequestsPerRun?: number;
+  /** furrow_log_archive_bytes_total per run. */
+  bytesPerRun?: number;
 }
 
 export interface SideResult {
@@ -46,6 +61,7 @@ export interface SideResult {
   perRun: PerRun;
   reconcilesPerRun?: number;
   clientRequests?: { reads: number; writes: number };
+  archive?: ArchiveFigures;
   /** Peak during the scenario; settled: with everything finished and cached, 20 s later. */
   memory: { rssMaxMB?: number; heapMaxMB?: number; rssSettledMB?: number; heapSettledMB?: number };
   eventLoopP99Ms: { max?: number; p99?: number };
@@ -69,6 +85,8 @@ export interface Context {
   log: (message: string) => void;
   clusterDir: string;
   probe: IdleProbe;
+  /** The operator archives logs: the side ends once every attempt is archived (bounded). */
+  archiving?: boolean;
 }
 
 export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Promise<SideResult> {
@@ -97,6 +115,7 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
   recorder.stop();
   // Let the last status writes and the audit log settle.
   await new Promise((resolve) => setTimeout(resolve, 1500));
+  if (ctx.archiving && ctx.operator && before) await archivesDone(ctx, tag, before, list.length);
   const after = await ctx.operator?.scrape();
 
   const timelines = [...recorder.timelines.values()].filter((t) => t.sentAt !== undefined);
@@ -146,6 +165,14 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
       0,
     );
     result.clientRequests = { reads, writes };
+    const each = (n: number) => round(n / list.length, 2);
+    result.archive = {
+      archived: delta('furrow_log_archives_total', { result: 'archived' }),
+      kubernetesRequestsPerRun: each(delta('furrow_log_archive_requests_total', { target: 'kubernetes' })),
+      storeRequestsPerRun: each(delta('furrow_log_archive_requests_total', { target: 'store' })),
+      podLogRequestsPerRun: each(delta('furrow_api_requests_total', { resource: 'pods/log' })),
+      bytesPerRun: round(delta('furrow_log_archive_bytes_total') / list.length, 0),
+    };
   }
   if (scenario.keep && ctx.operator) {
     // The memory target is about a full cache at rest, not the burst's peak: let the last
@@ -162,6 +189,21 @@ export async function runSide(ctx: Context, scenario: Scenario, kind: Kind): Pro
   }
   if (!scenario.keep) await cleanUp(ctx, kind, tag);
   return result;
+}
+
+/** Waits (up to 2 min) until the operator has archived `count` attempts since `before`. */
+async function archivesDone(ctx: Context, tag: string, before: Map<string, number>, count: number) {
+  const archived = (m: Map<string, number>) =>
+    sumMetric(m, 'furrow_log_archives_total', { result: 'archived' }) -
+    sumMetric(before, 'furrow_log_archives_total', { result: 'archived' });
+  let done = 0;
+  for (const deadline = Date.now() + 120_000; Date.now() < deadline;) {
+    const now = await ctx.operator?.scrape().catch(() => undefined);
+    done = now ? archived(now) : done;
+    if (done >= count) return;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+  ctx.log(`${tag}: ${done} of ${count} attempts archived after 2 min; reporting what was`);
 }
 
 function summarise(kind: Kind, timelines: Timeline[], samples: Sample[]): SideResult {

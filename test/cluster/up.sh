@@ -79,6 +79,8 @@ log "starting kube-apiserver $KUBE_VERSION"
 # addresses rather than its Service IP, as no kube-proxy runs here.
 # Admission: TaintNodesByCondition (which taints every new node not-ready) is off because no node-lifecycle controller would ever lift
 # its not-ready taint. ServiceAccount admission stays on: the service-account controllers run.
+# No --kubelet-certificate-authority: kubelets' serving certs go unverified (the API server's
+# default without one), as both serve self-signed certs: the real node's kubelet, and kwok.
 start kube-apiserver "$(kube_bin kube-apiserver)" \
   --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
   --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$APISERVER_PORT" \
@@ -136,10 +138,15 @@ start kube-scheduler "$(kube_bin kube-scheduler)" --config "$CLUSTER_DIR/config/
   --bind-address 127.0.0.1 --secure-port "$SCHEDULER_PORT"
 
 log "starting kwok $KWOK_VERSION"
+# kwok also plays the kubelets' server: pods/log on a kwok node reaches it because its nodes
+# report --node-ip as their InternalIP and --node-port as their kubelet port (node-stages.yaml),
+# and it serves the log that kwok/logs.sh writes.
+"$CLUSTER_SCRIPTS/kwok/logs.sh" "$CLUSTER_DIR/kwok" >"$CLUSTER_DIR/config/kwok-logs.yaml"
 start kwok "$(kwok_bin)" --kubeconfig "$CLUSTER_DIR/config/kwok.kubeconfig" \
   --config "$CLUSTER_SCRIPTS/kwok/node-stages.yaml" --config "$CLUSTER_SCRIPTS/kwok/pod-stages.yaml" \
+  --config "$CLUSTER_DIR/config/kwok-logs.yaml" \
   --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-  --cidr 10.244.0.0/16 --node-ip 10.0.0.1 \
+  --cidr 10.244.0.0/16 --node-ip 127.0.0.1 --node-port "$KWOK_PORT" \
   --server-address "127.0.0.1:$KWOK_PORT"
 
 wait_for kube-controller-manager 60 curl -fsSk "https://127.0.0.1:$CONTROLLER_MANAGER_PORT/healthz"

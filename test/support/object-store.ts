@@ -34,20 +34,21 @@ function readEnvFile(file: string): Record<string, string> {
   );
 }
 
-/** The running local cluster's object store; throws, saying why, when it has none. */
-export function localObjectStore(): LocalObjectStore {
+/**
+ * The running local cluster's object store (of the cluster in `dir`, default the one under
+ * test); throws, saying why, when it has none.
+ */
+export function localObjectStore(dir = clusterDir): LocalObjectStore {
+  const storeDir = path.join(dir, 'object-store');
   let settings: Record<string, string>;
   let keys: Record<string, string>;
   try {
     settings = readEnvFile(path.join(storeDir, 'settings.env'));
     keys = readEnvFile(path.join(storeDir, 'credentials'));
   } catch (err) {
-    throw new Error(
-      `the local cluster in ${clusterDir} has no object store (test/cluster/up.sh starts one)`,
-      {
-        cause: err,
-      },
-    );
+    throw new Error(`the local cluster in ${dir} has no object store (test/cluster/up.sh starts one)`, {
+      cause: err,
+    });
   }
   const need = (from: Record<string, string>, name: string): string => {
     const value = from[name];

@@ -115,7 +115,57 @@ test('targets pass and fail on the thresholds of issue #8', () => {
     { id: 'steady-50', description: '', furrow: side({ eventLoopP99Ms: { p99: 50 } }) },
   ];
   const verdicts = Object.fromEntries(targets(results).map((t) => [t.name, t.pass]));
-  assert.deepEqual(Object.values(verdicts), [true, false, false, true, true]);
+  assert.deepEqual(Object.values(verdicts), [true, false, false, true, true, undefined]);
+});
+
+test('an archive scenario: its own table of Furrow without and with a store, and the 10 % target', () => {
+  const archiveFigures = (archived: number, scale: number) => ({
+    archived,
+    kubernetesRequestsPerRun: 1 * scale,
+    storeRequestsPerRun: 3 * scale,
+    podLogRequestsPerRun: 1 * scale,
+    bytesPerRun: 190 * scale,
+  });
+  const result = (onP99: number): ScenarioResult => ({
+    id: 'archive-20',
+    description: '20 runs/s, 45 s, archiving off and on',
+    furrow: side({
+      n: 900,
+      succeeded: 900,
+      createToPodMs: { p50: 40, p99: 200 },
+      archive: archiveFigures(0, 0),
+    }),
+    archived: side({
+      n: 900,
+      succeeded: 899,
+      createToPodMs: { p50: 42, p99: onP99 },
+      archive: archiveFigures(899, 1),
+    }),
+  });
+  const verdict = (r: ScenarioResult) =>
+    targets([r]).find((t) => t.name.startsWith('create→pod p99 at 20 runs/s, logs archived'));
+  assert.deepEqual(verdict(result(220)), {
+    name: 'create→pod p99 at 20 runs/s, logs archived vs not',
+    goal: 'on/off ≤ 1.10',
+    measured: '220 ms vs 200 ms (1.10)',
+    pass: true,
+  });
+  assert.equal(verdict(result(221))?.pass, false);
+
+  const text = markdown([result(221)], { date: 'd', machine: 'm', nodes: 1, podsPerNode: 1 } as Settings);
+  const d = '20 runs/s, 45 s, archiving off and on';
+  assert.match(text, /\| Scenario \| Measure \| Off \| On \| On\/Off \|/);
+  for (const row of [
+    `| ${d} | finished | 900/900 | 899/900 | |`,
+    `| ${d} | create→pod p99 | 200 ms | 221 ms | 1.10 |`,
+    `| ${d} | attempts archived | 0 | 899 | |`,
+    `| ${d} | archiver’s pods/log reads/run | 0 | 1 | – |`,
+    `| ${d} | operator’s pods/log API requests/run | 0 | 1 | – |`,
+    `| ${d} | archiver’s store requests/run | 0 | 3 | – |`,
+    `| ${d} | archived bytes/run | 0 | 190 | – |`,
+  ])
+    assert.ok(text.includes(row), `${row}\n${text}`);
+  assert.ok(!text.includes('| Furrow/Job |'), 'no Furrow/Job table without its scenarios');
 });
 
 test('a side that gave up shows its window as a lower bound and the ratio as an upper bound', () => {
