@@ -308,20 +308,23 @@ test('object store credentials come from the Secret by reference; without one, f
       'serviceAccount.annotations.eks\\.amazonaws\\.com/role-arn=arn:aws:iam::1:role/furrow',
     ]),
   );
-  const [irsaContainer] = (only(irsa, 'Deployment') as KubeObject & { spec: DeploymentSpec }).spec.template
-    .spec.containers;
-  const irsaEnv = irsaContainer?.env ?? [];
-  assert.deepEqual(
-    irsaEnv
-      .filter((e) => e.name.startsWith('AWS_') || e.name.startsWith('FURROW_OBJECT_STORE_'))
-      .map((e) => [e.name, e.value]),
-    [
-      ['FURROW_OBJECT_STORE_BUCKET', 'ci-logs'],
-      ['FURROW_OBJECT_STORE_REGION', 'us-east-1'],
-      ['FURROW_OBJECT_STORE_PATH_STYLE', 'true'],
-    ],
-    'no Secret: no AWS_* variables, so the SDK finds the web identity token IRSA mounts',
-  );
+  // The operator archives, furrow-api reads the archive back: both get the same settings.
+  for (const name of ['furrow', 'furrow-api']) {
+    const [irsaContainer] = (only(irsa, 'Deployment', name) as KubeObject & { spec: DeploymentSpec }).spec
+      .template.spec.containers;
+    const irsaEnv = irsaContainer?.env ?? [];
+    assert.deepEqual(
+      irsaEnv
+        .filter((e) => e.name.startsWith('AWS_') || e.name.startsWith('FURROW_OBJECT_STORE_'))
+        .map((e) => [e.name, e.value]),
+      [
+        ['FURROW_OBJECT_STORE_BUCKET', 'ci-logs'],
+        ['FURROW_OBJECT_STORE_REGION', 'us-east-1'],
+        ['FURROW_OBJECT_STORE_PATH_STYLE', 'true'],
+      ],
+      `${name}: no Secret, no AWS_* variables, so the SDK finds the web identity token IRSA mounts`,
+    );
+  }
   assert.deepEqual(
     (operatorContainer('default').env ?? []).filter((e) => /OBJECT_STORE|^AWS_|LOG_RETENTION/.test(e.name)),
     [],
