@@ -4,13 +4,14 @@
 // why) and loses nothing once it is back. On a cluster without a real node these tests skip,
 // and with FURROW_REAL_NODE=1 (CI) they fail.
 import assert from 'node:assert/strict';
+import { spawnSync } from 'node:child_process';
 import { copyFileSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import type { FurrowEnv } from '../support/env.ts';
 import { startFurrowApi } from '../support/furrow-api.ts';
-import { repoRoot } from '../support/paths.ts';
-import { kubectl, waitFor } from '../support/kube.ts';
+import { kubectlPath, repoRoot } from '../support/paths.ts';
+import { kubeconfigPath, kubectl, waitFor } from '../support/kube.ts';
 import {
   localObjectStore,
   localS3Store,
@@ -119,9 +120,14 @@ test('a run cancelled mid-step: its pod goes, and what the step printed is archi
   );
 
   // What a user sees: `kubectl furrow logs` reads the archive once the pod is gone...
+  // kubectl takes no flags before a plugin's name: the kubeconfig goes in the environment.
   const plugin = (args: string[]) => {
-    const result = kubectl(['furrow', 'logs', '-n', env.namespace, ...args]);
-    assert.equal(result.code, 0, result.stderr);
+    const result = spawnSync(kubectlPath, ['furrow', 'logs', '-n', env.namespace, ...args], {
+      env: { ...process.env, KUBECONFIG: kubeconfigPath() },
+      encoding: 'utf8',
+      maxBuffer: 64 * 2 ** 20,
+    });
+    assert.equal(result.status, 0, result.stderr);
     return result.stdout;
   };
   const count = /^\[count\] /gm; // the plugin's step prefix
