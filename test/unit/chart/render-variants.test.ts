@@ -32,6 +32,8 @@ test('default: one replica, no leader election, the old pod stops before the new
     'Service',
     'ServiceAccount',
     'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
     'ValidatingAdmissionPolicyBinding',
   ]);
   const service = only(objects('default'), 'Service') as KubeObject & {
