@@ -5,6 +5,7 @@
 // happens. FURROW_CHAOS_RUNS scales the runs; FURROW_CHAOS_SEED replays one.
 import assert from 'node:assert/strict';
 import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { test, type TestContext } from 'node:test';
 import { group, pipelineRunNames } from '../../src/resources/names.ts';
@@ -15,10 +16,29 @@ import { customResourceKey, etcdCompact, etcdDelete, etcdGet, etcdPut } from '..
 import { testImage } from '../support/images.ts';
 import { core, kubectl, suffix, waitFor } from '../support/kube.ts';
 import { unhandledErrors } from '../support/operator.ts';
-import { clusterScripts } from '../support/paths.ts';
+import { clusterDir, clusterScripts } from '../support/paths.ts';
 import { recordPods } from '../support/pod-watch.ts';
 
 const component = path.join(clusterScripts, 'component.sh');
+
+/** The API server's pid, from the pid file component.sh keeps (undefined while it is stopped). */
+function apiServerPid(): number | undefined {
+  try {
+    return Number(readFileSync(path.join(clusterDir, 'pids', 'kube-apiserver.pid'), 'utf8').trim());
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the process runs: it is in /proc and not a zombie (one not reaped yet has exited). */
+function alive(pid: number): boolean {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+  } catch {
+    return false;
+  }
+}
 
 /** Stops the API server; it is started again after the test whatever happens. */
 function stopApiServer(t: TestContext): void {
@@ -74,16 +94,27 @@ test('kube-apiserver stopped and started mid-flight: the operator rides it out w
   for (let i = 0; i < outages; i++) {
     await sleep(between(random, 3000, 12_000));
     const ms = Math.round(between(random, 5000, 20_000));
+    const before = apiServerPid();
+    assert.ok(before !== undefined && alive(before), `the API server runs before outage ${i + 1}`);
     stopApiServer(t);
+    // The outage is real: the process is gone and the API refuses requests (asserted once the
+    // API server is back, so that a failure doesn't leave the clean-up without one).
+    const stopped = !alive(before);
+    const refused = kubectl(['get', '--raw', '/readyz']).code !== 0;
     await sleep(ms);
     await startApiServer();
+    assert.ok(stopped, `the API server (pid ${before}) was stopped`);
+    assert.ok(refused, 'requests fail during the outage');
+    const after = apiServerPid();
+    assert.ok(after !== undefined && after !== before && alive(after), 'a new API server process serves');
     downFor.push(ms);
   }
   await flow.created;
   const faults = `${outages} API server outages (${downFor.map((ms) => `${Math.round(ms / 1000)}s`).join(', ')})`;
   await judge(t, flow, [operator], faults, startedAt);
   await waitForControlPlane();
-  assert.equal(operator.pid, flow.env.operator?.pid, 'the same operator process throughout');
+  assert.equal(operator.diedOnItsOwn(), false, 'the operator process never exited');
+  assert.ok(alive(operator.pid), `the same operator process (pid ${operator.pid}) throughout`);
   assert.equal(await operator.ready(), true, 'still running and ready');
   const restarts = operator.logs.filter((l) => l.message === 'list/watch failed; restarting').length;
   assert.ok(restarts > 0, 'the outages were noticed');
@@ -173,6 +204,7 @@ test('watch expiry: etcd compacted while the API server is down; the operator re
   await env.patchRun('steady', { spec: { cancelled: true } });
   await env.waitForPhase('steady', 'Cancelled');
   assert.deepEqual(unhandledErrors(operator.logs), []);
+  assert.equal(operator.diedOnItsOwn(), false, 'the operator process never exited');
   assert.equal(await operator.ready(), true, 'the operator never restarted');
   t.diagnostic(`the test's pod watch: ${JSON.stringify(pods.watchRecoveries())}`);
 });
