@@ -42,16 +42,64 @@ const tryCreate = (api: k8s.CoreV1Api, namespace: string, pod: k8s.V1Pod) =>
   attempt(() => api.createNamespacedPod({ namespace, body: pod }));
 
 /**
- * A policy binds only once the API server has loaded it: creates `pod` until it is refused
- * (deleting it whenever it was admitted) and returns the refusal.
+ * A policy is in effect only once the API server has loaded it, and its binding, and seen the
+ * namespace's labels its binding selects on: creates `pod` until `policy` itself refuses it
+ * (deleting it whenever it was admitted) and returns that refusal.
+ *
+ * Any other refusal is waited out too, not taken for the policy's: a tenant made a moment ago
+ * can be refused by RBAC ("cannot create resource pods") or by authentication (401) until the
+ * API server's authorizer and token caches have caught up, which on a freshly started cluster
+ * (the first file of the suite) is slow. Every answer before the policy's is printed with its
+ * time, so a failure shows what the API server said instead and for how long.
  */
-const firstRefusal = (what: string, api: k8s.CoreV1Api, namespace: string, pod: k8s.V1Pod) =>
-  waitFor(what, async () => {
-    const r = await tryCreate(api, namespace, pod);
-    if (r.code === 201)
-      await api.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace, gracePeriodSeconds: 0 });
-    return r.code === 201 ? undefined : r;
-  });
+async function firstRefusal(
+  t: TestContext,
+  policy: string,
+  api: k8s.CoreV1Api,
+  namespace: string,
+  pod: k8s.V1Pod,
+): Promise<{ code: number; message: string }> {
+  const byPolicy = new RegExp(`ValidatingAdmissionPolicy '[^']+-${policy}'`);
+  const started = Date.now();
+  const answers: string[] = [];
+  const note = (r: { code: number; message: string }) => {
+    const text = `${r.code} ${r.message}`;
+    if (!answers.at(-1)?.endsWith(text)) answers.push(`+${Date.now() - started} ms: ${text}`);
+  };
+  try {
+    const refused = await waitFor(`${policy} to refuse pod ${pod.metadata?.name}`, async () => {
+      const r = await tryCreate(api, namespace, pod);
+      if (r.code === 201)
+        await api.deleteNamespacedPod({ name: pod.metadata?.name ?? '', namespace, gracePeriodSeconds: 0 });
+      if (byPolicy.test(r.message)) return r;
+      note(r);
+      return undefined;
+    });
+    t.diagnostic(
+      `${policy} refused ${pod.metadata?.name} after ${Date.now() - started} ms; before: ${JSON.stringify(answers)}`,
+    );
+    return refused;
+  } catch (err) {
+    throw new Error(
+      `${(err as Error).message}; answers: ${JSON.stringify(answers)}\n${policyState(namespace)}`,
+      {
+        cause: err,
+      },
+    );
+  }
+}
+
+/** The admission policies, their bindings and `namespace`'s labels, for a failure's message. */
+function policyState(namespace: string): string {
+  const policies = kubectl([
+    'get',
+    'validatingadmissionpolicies,validatingadmissionpolicybindings',
+    '-o',
+    'custom-columns=KIND:.kind,NAME:.metadata.name,CREATED:.metadata.creationTimestamp,SELECTOR:.spec.matchResources.namespaceSelector,STATUS:.status',
+  ]);
+  const labels = kubectl(['get', 'namespace', namespace, '--show-labels']);
+  return `${policies.stdout}${policies.stderr}${labels.stdout}${labels.stderr}`;
+}
 
 /**
  * Renders the chart's admission policies (and `args`' other templates) as a release in
@@ -90,6 +138,7 @@ const failedCreate = (namespace: string, kind: string, name: string) =>
 test('the chart’s admission policy refuses stray pods tolerating a pool taint and admits the operator’s runner pods', async (t) => {
   // The pool has a custom taint key besides furrow.dev/pool, which the policy is told about.
   const customKey = 'e2e.furrow.dev/dedicated';
+  const startedAt = Date.now();
   const env = await furrowEnv(t, {
     operator: false,
     pool: { taints: [{ key: customKey, value: 'ci', effect: 'NoSchedule' }] },
@@ -154,12 +203,13 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
   });
   const onThePool = { nodeSelector: { 'furrow.dev/pool': env.poolName } };
 
+  t.diagnostic(`environment, chart and tenant ready after ${Date.now() - startedAt} ms`);
   // The policy binds only once the API server has loaded it: wait for the first refusal.
   const stray = pod('stray', {
     ...onThePool,
     tolerations: [{ key: 'furrow.dev/pool', operator: 'Equal', value: env.poolName, effect: 'NoSchedule' }],
   });
-  const refused = await firstRefusal('the policy to refuse a stray pod', tenant, env.namespace, stray);
+  const refused = await firstRefusal(t, 'pool-tolerations', tenant, env.namespace, stray);
   t.diagnostic(`refused: ${refused.message}`);
   assert.equal(refused.code, 403);
   assert.match(refused.message, /ValidatingAdmissionPolicy '[^']+-pool-tolerations'/);
@@ -211,14 +261,23 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
   t.diagnostic(`the scheduler bound the plain pod to ${bound}`);
 
   // UPDATE: a toleration added to a pod that exists is refused like one it was created with.
+  // A JSON patch, not a read and replace: kwok writes the bound pod's status at any moment, and
+  // a replace carrying the resourceVersion it read then fails 409 Conflict before admission
+  // runs (seen on a fresh cluster: "409 !== 403" within 2 s of the test's start). A patch
+  // without a resourceVersion applies to the pod as it is; its admission is an UPDATE too.
   const existing = await tenant.readNamespacedPod({ name: 'plain', namespace: env.namespace });
-  assert.ok(existing.spec);
-  existing.spec.tolerations = [
-    ...(existing.spec.tolerations ?? []),
-    { key: 'furrow.dev/pool', operator: 'Exists', effect: 'NoSchedule' },
-  ];
+  const toleration = { key: 'furrow.dev/pool', operator: 'Exists', effect: 'NoSchedule' };
   const updated = await attempt(() =>
-    tenant.replaceNamespacedPod({ name: 'plain', namespace: env.namespace, body: existing }),
+    tenant.patchNamespacedPod(
+      {
+        name: 'plain',
+        namespace: env.namespace,
+        body: existing.spec?.tolerations
+          ? [{ op: 'add', path: '/spec/tolerations/-', value: toleration }]
+          : [{ op: 'add', path: '/spec/tolerations', value: [toleration] }],
+      },
+      k8s.setHeaderOptions('Content-Type', k8s.PatchStrategy.JsonPatch),
+    ),
   );
   assert.equal(updated.code, 403, `update: ${updated.message}`);
   assert.match(updated.message, /tolerate a NodePool taint/, 'update');
@@ -239,7 +298,15 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
   // toleration at all, is refused.
   const poolNode = env.nodeNames[0] ?? assert.fail('no pool node');
   const placement = /ValidatingAdmissionPolicy '[^']+-pod-placement'/;
-  const byName = await tryCreate(tenant, env.namespace, pod('by-name', { nodeName: poolNode }));
+  // The two policies are loaded independently: the placement policy may come into effect after
+  // the tolerations policy did, so it too is waited for.
+  const byName = await firstRefusal(
+    t,
+    'pod-placement',
+    tenant,
+    env.namespace,
+    pod('by-name', { nodeName: poolNode }),
+  );
   t.diagnostic(`nodeName refused: ${byName.message}`);
   assert.equal(byName.code, 403, `nodeName: ${byName.message}`);
   assert.match(byName.message, placement);
@@ -463,12 +530,7 @@ test('with the chart’s default namespace selector both policies cover a fresh 
     ['pod-placement', named('by-name')],
     ['pool-tolerations', tolerating('tolerating')],
   ] as const) {
-    const r = await firstRefusal(
-      `${policy} to refuse ${body.metadata?.name}`,
-      tenantHere,
-      env.namespace,
-      body,
-    );
+    const r = await firstRefusal(t, policy, tenantHere, env.namespace, body);
     assert.equal(r.code, 403, r.message);
     assert.match(r.message, new RegExp(`ValidatingAdmissionPolicy '${release}-${policy}'`));
   }
