@@ -30,13 +30,32 @@ function apiServerPid(): number | undefined {
   }
 }
 
-/** Whether the process runs: it is in /proc and not a zombie (one not reaped yet has exited). */
-function alive(pid: number): boolean {
+/** A process's state letter from /proc (R, S, D, Z...), or undefined once it is gone. */
+function processState(pid: number): string | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3) !== 'Z';
+    return stat.slice(stat.lastIndexOf(')') + 2, stat.lastIndexOf(')') + 3);
   } catch {
-    return false;
+    return undefined;
+  }
+}
+
+/** Whether the process runs: it is in /proc and not a zombie (one not reaped yet has exited). */
+function alive(pid: number): boolean {
+  const state = processState(pid);
+  return state !== undefined && state !== 'Z' && state !== 'X';
+}
+
+/** The last lines of the API server's log, for a failure's message. */
+function apiServerLogTail(lines = 15): string {
+  try {
+    return readFileSync(path.join(clusterDir, 'logs', 'kube-apiserver.log'), 'utf8')
+      .split('\n')
+      .slice(-lines - 1)
+      .map((l) => l.slice(0, 300))
+      .join('\n');
+  } catch (err) {
+    return `(no log: ${(err as Error).message})`;
   }
 }
 
@@ -91,22 +110,53 @@ test('kube-apiserver stopped and started mid-flight: the operator rides it out w
   const random = seededRandom(seed + 4);
   const outages = Math.max(2, Math.ceil(count / 50));
   const downFor: number[] = [];
+  // What each outage really was, printed whatever happens: a failure of the checks below
+  // explains itself (CI once failed here with no log kept).
+  const record: Record<string, unknown>[] = [];
+  t.after(() => t.diagnostic(`outages: ${JSON.stringify(record)}`));
+  const fail: (what: string) => never = (what) =>
+    assert.fail(`${what}; outages: ${JSON.stringify(record)}\nkube-apiserver log:\n${apiServerLogTail()}`);
   for (let i = 0; i < outages; i++) {
     await sleep(between(random, 3000, 12_000));
     const ms = Math.round(between(random, 5000, 20_000));
     const before = apiServerPid();
-    assert.ok(before !== undefined && alive(before), `the API server runs before outage ${i + 1}`);
+    const entry: Record<string, unknown> = {
+      outage: i + 1,
+      pid: before,
+      state: before && processState(before),
+    };
+    record.push(entry);
+    if (before === undefined || !alive(before)) fail(`the API server runs before outage ${i + 1}`);
+    const stopAt = Date.now();
     stopApiServer(t);
+    entry.stopMs = Date.now() - stopAt;
+    entry.stateAfterStop = processState(before) ?? 'gone';
     // The outage is real: the process is gone and the API refuses requests (asserted once the
-    // API server is back, so that a failure doesn't leave the clean-up without one).
+    // API server is back, so that a failure doesn't leave the clean-up without one). Both are
+    // polled, not read once: component.sh's stop returns right after a SIGKILL (a server that
+    // took over 10 s to end), and a killed process takes a moment to leave /proc.
+    const deadline = Date.now() + 10_000;
+    while (alive(before) && Date.now() < deadline) await sleep(100);
     const stopped = !alive(before);
-    const refused = kubectl(['get', '--raw', '/readyz']).code !== 0;
+    entry.goneAfterMs = Date.now() - stopAt;
+    let readyz = kubectl(['get', '--raw', '/readyz']);
+    while (readyz.code === 0 && Date.now() < deadline) {
+      await sleep(200);
+      readyz = kubectl(['get', '--raw', '/readyz']);
+    }
+    const refused = readyz.code !== 0;
+    entry.readyz = readyz.code === 0 ? readyz.stdout.trim() : readyz.stderr.trim().slice(0, 200);
+    entry.downMs = ms;
     await sleep(ms);
+    const startAt = Date.now();
     await startApiServer();
-    assert.ok(stopped, `the API server (pid ${before}) was stopped`);
-    assert.ok(refused, 'requests fail during the outage');
+    entry.startMs = Date.now() - startAt;
     const after = apiServerPid();
-    assert.ok(after !== undefined && after !== before && alive(after), 'a new API server process serves');
+    entry.newPid = after;
+    entry.newState = after && processState(after);
+    if (!stopped) fail(`the API server (pid ${before}) was stopped`);
+    if (!refused) fail('requests fail during the outage');
+    if (after === undefined || after === before || !alive(after)) fail('a new API server process serves');
     downFor.push(ms);
   }
   await flow.created;
