@@ -30,9 +30,14 @@ async function main(): Promise<number> {
   const { options } = parsed;
   const log = createLogger(options.logLevel, options.logFormat);
   // A bug must not silently kill the process or leave it half-working: log, then exit so the
-  // Deployment restarts it.
+  // Deployment restarts it. An uncaught exception leaves the process in an unknown state, as a
+  // rejection does: both exit 70 (EX_SOFTWARE) at once, without the graceful shutdown.
   process.on('unhandledRejection', (reason) => {
     log.error('unhandled promise rejection; exiting', { error: describeError(reason) });
+    process.exit(70);
+  });
+  process.on('uncaughtException', (err) => {
+    log.error('uncaught exception; exiting', { error: describeError(err) });
     process.exit(70);
   });
 

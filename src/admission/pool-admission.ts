@@ -7,6 +7,7 @@
 import type { Cache } from '../kube/cache.ts';
 import { objectKey, type Node, type Pod } from '../kube/json.ts';
 import { isReadyNode, membership, type PoolMembership } from '../resources/nodepool/membership.ts';
+import { extendedResourcesOf } from '../resources/nodepool/extended-resources.ts';
 import { computeQueue, type QueueResult, type RunState } from '../resources/nodepool/queue.ts';
 import { parseTime, type Admission } from '../resources/api.ts';
 import { matchesSelector } from '../resources/selectors.ts';
@@ -194,6 +195,7 @@ export class PoolAdmission {
       started: this.started(run),
       final: isFinal(run),
       cancelled: run.spec.cancelled === true,
+      extendedResources: extendedResourcesOf(run.spec),
     };
   }
 }

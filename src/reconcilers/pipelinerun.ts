@@ -16,6 +16,7 @@ import { controllingRunUid, finalPhases, parseTime } from '../resources/api.ts';
 import { decideStatusWrite, statusMergePatch } from '../resources/pipelinerun/write-policy.ts';
 import type { NodePool, PipelineRun, PipelineRunStatus } from '../resources/types.ts';
 import { validatePipelineRun } from '../resources/validate.ts';
+import { podSpecDifferences } from '../resources/runner-pod/compare.ts';
 import type { PoolAdmission } from '../admission/pool-admission.ts';
 import { podsByRunUid } from '../indexes.ts';
 import { runRef, type PipelineRunWriter } from './writers.ts';
@@ -33,6 +34,14 @@ export interface PipelineRunReconcilerDeps {
   clock?: () => number;
 }
 
+/**
+ * An authorisation 403 on a pod create may pass (the authorizer's cache warming after an API
+ * server restart): the create is tried this many times, `unauthorizedBackoffMs(n)` apart, before
+ * the refusal ends the attempt as PodRejected.
+ */
+export const unauthorizedCreateTries = 5;
+export const unauthorizedBackoffMs = (failures: number): number => 1000 * 2 ** (failures - 1);
+
 export class PipelineRunReconciler {
   private readonly deps: PipelineRunReconcilerDeps;
   private readonly clock: () => number;
@@ -43,6 +52,8 @@ export class PipelineRunReconciler {
   /** Runs as our last status write left them, and pods we created, until the caches catch up. */
   private readonly written = new RecentWrites<PipelineRun>();
   private readonly created = new RecentCreates<Pod>();
+  /** Authorisation refusals of each attempt's pod create so far, by run uid and attempt. */
+  private readonly unauthorized = new Map<string, number>();
 
   constructor(deps: PipelineRunReconcilerDeps) {
     this.deps = deps;
@@ -87,6 +98,8 @@ export class PipelineRunReconciler {
     for (const action of plan.actions.filter((a) => a.type === 'createPod')) {
       const outcome = await this.act(run, action, log);
       if (outcome === 'gone') return undefined;
+      // Tried again later; nothing is written meanwhile, as after a failed request.
+      if (typeof outcome === 'object' && 'againInMs' in outcome) return { requeueAfterMs: outcome.againInMs };
       if (typeof outcome === 'object') {
         // The API server refused the pod for good: that ends this attempt, and the plan says
         // what follows (a retry within retries.limit, or Failed PodRejected). Or the pod's
@@ -94,7 +107,9 @@ export class PipelineRunReconciler {
         plan = planRun(
           'rejected' in outcome
             ? { ...input, podRejected: outcome.rejected }
-            : { ...input, podNameTaken: outcome.taken },
+            : 'notAdopted' in outcome
+              ? { ...input, podNotAdopted: outcome.notAdopted }
+              : { ...input, podNameTaken: outcome.taken },
         );
         requeueAfterMs = plan.requeueAfterMs;
         break;
@@ -148,13 +163,20 @@ export class PipelineRunReconciler {
   /**
    * Carries out one action: 'gone' when the run itself was deleted, { rejected } when the API
    * server refused its pod for good (validation, or an admission policy; a full quota is
-   * retried instead).
+   * retried instead), { againInMs } after an authorisation refusal that may still pass.
    */
   private async act(
     run: PipelineRun,
     action: RunAction,
     log: Logger,
-  ): Promise<'done' | 'gone' | { rejected: string } | { taken: string }> {
+  ): Promise<
+    | 'done'
+    | 'gone'
+    | { rejected: string }
+    | { taken: string }
+    | { notAdopted: string }
+    | { againInMs: number }
+  > {
     const namespace = run.metadata.namespace ?? '';
     const { writer } = this.deps;
     switch (action.type) {
@@ -168,16 +190,34 @@ export class PipelineRunReconciler {
           throw err;
         }
         if ('exists' in outcome) {
-          const taken = await this.adopt(run, name, log);
-          if (taken === undefined) return 'done';
+          const refusal = await this.adopt(run, action.pod, log);
+          if (refusal === undefined) return 'done';
           this.deps.admission.release(objectKey(run));
-          return { taken };
+          return refusal;
         }
+        const tryKey = `${run.metadata.uid ?? ''}/${action.attempt}`;
         if ('refused' in outcome) {
           this.deps.admission.release(objectKey(run));
+          const failures = (this.unauthorized.get(tryKey) ?? 0) + 1;
+          if (outcome.unauthorized && failures < unauthorizedCreateTries) {
+            if (this.unauthorized.size > 10_000) this.unauthorized.clear();
+            this.unauthorized.set(tryKey, failures);
+            const againInMs = unauthorizedBackoffMs(failures);
+            log.warn('the API server did not authorise the runner pod; trying again', {
+              pod: name,
+              error: outcome.refused,
+              failures,
+              againInMs,
+            });
+            return { againInMs };
+          }
+          this.unauthorized.delete(tryKey);
           log.warn('the API server refused the runner pod', { pod: name, error: outcome.refused });
-          return { rejected: outcome.refused };
+          return {
+            rejected: outcome.unauthorized ? `${outcome.refused} (${failures} tries)` : outcome.refused,
+          };
         }
+        this.unauthorized.delete(tryKey);
         // Kept as the cache will hold it (trimmed): under load the cache can lag for seconds.
         this.created.remember(run.metadata.uid ?? '', trimPod(outcome.created));
         log.info('created runner pod', { pod: name, attempt: action.attempt });
@@ -205,21 +245,33 @@ export class PipelineRunReconciler {
   }
 
   /**
-   * A pod of the attempt's name exists: ours (created by an earlier reconcile), or a stranger
-   * (a previous run of the same name not yet collected, someone else's pod): why it can't be
-   * used, then.
+   * A pod of the attempt's name exists: ours (created by an earlier reconcile), a stranger (a
+   * previous run of the same name not yet collected, someone else's pod), or one that claims to
+   * be the run's but is not the pod Furrow would build (`want`): why it can't be used, then.
    */
-  private async adopt(run: PipelineRun, name: string, log: Logger): Promise<string | undefined> {
+  private async adopt(
+    run: PipelineRun,
+    want: Pod,
+    log: Logger,
+  ): Promise<{ taken: string } | { notAdopted: string } | undefined> {
     const namespace = run.metadata.namespace ?? '';
+    const name = want.metadata?.name ?? '';
     const pod = this.deps.pods.get(name, namespace) ?? (await this.deps.writer.readPod(namespace, name));
     if (controllingRunUid(pod).includes(run.metadata.uid ?? '')) {
-      log.debug('runner pod already exists; adopting it', { pod: name });
-      return undefined;
+      const differences = podSpecDifferences(want, pod);
+      if (differences.length === 0) {
+        log.debug('runner pod already exists; adopting it', { pod: name });
+        return undefined;
+      }
+      const message = `pod ${name} claims to be this run’s but differs from the pod Furrow builds for it (${differences.join(', ')}): not adopted`;
+      log.warn('a pod claiming to be the run’s differs from its runner pod', { pod: name, differences });
+      this.deps.recorder.record(runRef(run), 'Warning', 'PodNotAdopted', message);
+      return { notAdopted: message };
     }
     const message = `pod ${name} exists and is not controlled by this run`;
     log.info('the runner pod’s name is taken', { pod: name });
     this.deps.recorder.record(runRef(run), 'Warning', 'PodNameTaken', `${message}; delete or rename it`);
-    return message;
+    return { taken: message };
   }
 
   /** Merge patch of the status subresource, on the resourceVersion the plan was made from. */

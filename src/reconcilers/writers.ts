@@ -1,7 +1,8 @@
 // Each controller's writes to the API server, behind a small interface. The writer owns the
 // request shapes of client-node (merge-patch headers, preconditions, propagation) and what the
 // API server's answers mean: 404 is "gone", 409 a conflict or a uid precondition that no longer
-// holds, 403/422/400 on a pod create a refusal for good. Reconcilers decide; writers speak
+// holds, 403/422/400 on a pod create a refusal (an authorisation 403 marked as maybe passing).
+// Reconcilers decide; writers speak
 // HTTP. Unit tests use in-memory fakes of these interfaces.
 import { PatchStrategy, setHeaderOptions } from '@kubernetes/client-node';
 import type { KubeClients } from '../kube/client.ts';
@@ -16,8 +17,12 @@ const mergePatch = setHeaderOptions('Content-Type', PatchStrategy.MergePatch);
 /** What became of a status patch made on a resourceVersion. */
 export type StatusWrite<T> = { written: T } | 'conflict' | 'gone';
 
-/** What became of a pod create; errors worth retrying (a full quota, a timeout) are thrown. */
-export type PodCreate = { created: Pod } | { exists: true } | { refused: string };
+/**
+ * What became of a pod create; errors worth retrying (a full quota, a timeout) are thrown.
+ * `unauthorized`: the refusal is the authorizer's (RBAC), which may pass (its cache warming
+ * after an API server restart), so the reconciler retries a few times before giving up.
+ */
+export type PodCreate = { created: Pod } | { exists: true } | { refused: string; unauthorized?: true };
 
 export interface PipelineRunWriter {
   createPod(namespace: string, pod: Pod): Promise<PodCreate>;
@@ -63,13 +68,18 @@ export interface LogArchiveWriter {
   patchRunConditions(run: PipelineRun, conditions: Condition[]): Promise<StatusWrite<true>>;
 }
 
-/** A refusal that retrying the same pod can't overcome: invalid, or denied by admission. */
-function permanentRefusal(err: unknown): string | undefined {
+/**
+ * A refusal that retrying the same pod can't overcome (invalid, or denied by admission), or
+ * may not (an authorisation 403: `User "..." cannot create resource "pods"`); undefined for
+ * errors to throw (a full quota is retried like any error).
+ */
+export function podCreateRefusal(err: unknown): Extract<PodCreate, { refused: string }> | undefined {
   const code = httpStatus(err);
   if (code !== 422 && code !== 403 && code !== 400) return undefined;
   const text = describeError(err);
   if (code === 403 && /exceeded quota/i.test(text)) return undefined;
-  return text;
+  if (code === 403 && /cannot create resource/i.test(text)) return { refused: text, unauthorized: true };
+  return { refused: text };
 }
 
 /** 404, or 409 from a uid precondition: the object meant is no longer there. */
@@ -88,9 +98,9 @@ export function pipelineRunWriter(clients: Pick<KubeClients, 'core' | 'custom'>)
         return { created: JSON.parse(JSON.stringify(created)) as Pod };
       } catch (err) {
         if (isAlreadyExists(err)) return { exists: true };
-        const refused = permanentRefusal(err);
+        const refused = podCreateRefusal(err);
         if (refused === undefined) throw err;
-        return { refused };
+        return refused;
       }
     },
     async readPod(namespace, name) {

@@ -23,10 +23,12 @@ export type QueueReason = 'PoolNotFound' | 'PoolAtCapacity' | 'NoReadyNodes';
  * plan only reads it.
  */
 /**
- * Why a pool will never run it: its namespace isn't admitted, no member node is big enough, or
- * its priority is outside the pool's allowedPriorities.
+ * Why a pool will never run it: its namespace isn't admitted, no member node is big enough, its
+ * priority is outside the pool's allowedPriorities, or it asks for an extended resource the
+ * pool's runner.allowedExtendedResources doesn't name.
  */
-export type RefusalReason = 'PoolNotAllowed' | 'RequestsExceedNodes' | 'PriorityNotAllowed';
+export type RefusalReason =
+  'PoolNotAllowed' | 'RequestsExceedNodes' | 'PriorityNotAllowed' | 'ExtendedResourceNotAllowed';
 
 export type Admission =
   /** `node`: the node whose room the run takes, when the pool limits runs per node (its pod is

@@ -1,7 +1,6 @@
-// Label keys Furrow puts on the objects it manages, and which annotations it never copies.
+// Label keys Furrow puts on the objects it manages.
 // Its annotation keys are in api.ts.
 import { createHash } from 'node:crypto';
-import { lastAppliedAnnotation } from './api.ts';
 import { group, poolLabel } from './names.ts';
 
 export { poolLabel };
@@ -23,9 +22,4 @@ export function labelValue(value: string): string {
   if (value.length <= 63) return value;
   const hash = createHash('sha256').update(value).digest('hex').slice(0, 10);
   return `${value.slice(0, 52).replace(/[-_.]+$/, '')}-${hash}`;
-}
-
-/** Annotations kubectl and other tools keep for themselves: never copied onto runner pods. */
-export function isBookkeepingAnnotation(key: string): boolean {
-  return key === lastAppliedAnnotation || key.startsWith(`${group}/`);
 }

@@ -61,6 +61,7 @@ test('another client edits running PipelineRuns (labels, annotations, spec) as f
   for (const name of names)
     await env.createRun(name, { image: testImage, steps }, { annotations: sim('3s') });
 
+  const editorsPerRun = 3;
   // The editor: merge patches of labels, annotations and spec (env, priority), and full
   // replaces from a fresh read, whose resourceVersion makes them conflict with the operator.
   let edits = 0;
@@ -99,7 +100,9 @@ test('another client edits running PipelineRuns (labels, annotations, spec) as f
       await sleep(10);
     }
   };
-  await Promise.all(names.map((name) => editor(name)));
+  // Several editors per run, so that edits land between the operator's read of a run and its
+  // status write often enough that some of those writes conflict: the path this test is about.
+  await Promise.all(names.flatMap((name) => Array.from({ length: editorsPerRun }, () => editor(name))));
 
   const operator = env.operator;
   assert.ok(operator);
@@ -109,6 +112,7 @@ test('another client edits running PipelineRuns (labels, annotations, spec) as f
   t.diagnostic(
     `${edits} edits of ${count} running runs (${editorConflicts} of the editor's replaces conflicted); the operator's status writes conflicted ${conflicts.length} times`,
   );
+  assert.ok(conflicts.length > 0, 'some of the operator’s status writes conflicted with the edits');
   for (const name of names) {
     const run: PipelineRun = await env.waitForPhase(name, 'Succeeded', { timeoutMs: 30_000 });
     const s = run.status ?? {};

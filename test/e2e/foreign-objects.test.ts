@@ -121,6 +121,44 @@ test('a pod squatting on the name of a run’s next pod: the run waits with a cl
   assert.equal(run.status?.attempt, 1);
 });
 
+test('a pod that claims to be a run’s but is built otherwise is not adopted: reported, and the attempt fails', async (t) => {
+  // The pool is paused, so the run waits while a pod that it controls is put on its pod's name.
+  const env = await furrowEnv(t, { pool: { maxConcurrentRuns: 0 } });
+  await env.createRun('forged', quick, { annotations: sim('200ms') });
+  const run = await env.waitForRun('forged', 'to queue', (r) => r.status?.phase === 'Queued');
+  const body = impostor(env, 'forged-1', run, {
+    labels: {},
+    ownerReferences: [
+      {
+        apiVersion: `${group}/${version}`,
+        kind: pipelineRunNames.kind,
+        name: 'forged',
+        uid: run.metadata.uid ?? '',
+        controller: true,
+      },
+    ],
+  });
+  const main = body.spec?.containers[0];
+  assert.ok(main);
+  main.command = ['sh', '-c', 'echo not the run’s steps'];
+  await core().createNamespacedPod({ namespace: env.namespace, body });
+  await env.patchPool({ maxConcurrentRuns: 1 });
+  const failed = await env.waitForPhase('forged', 'Failed', { timeoutMs: 60_000 });
+  assert.equal(failed.status?.reason, 'PodNotAdopted');
+  assert.match(
+    failed.status?.message ?? '',
+    /pod forged-1 claims to be this run’s but differs from the pod Furrow builds for it \(.*containers.*\): not adopted/,
+  );
+  await waitFor('a Warning PodNotAdopted Event on the run', async () => {
+    const events = await core().listNamespacedEvent({
+      namespace: env.namespace,
+      fieldSelector: 'involvedObject.name=forged',
+    });
+    return events.items.some((e) => e.reason === 'PodNotAdopted' && e.type === 'Warning');
+  });
+  assert.ok(await env.podOf('forged-1'), 'the pod is left alone');
+});
+
 test('a final status written by hand is final: the run’s pod is stopped and the status kept', async (t) => {
   const env = await furrowEnv(t);
   const pods = await recordPods(t, [env.namespace]);

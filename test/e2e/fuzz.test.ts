@@ -3,8 +3,10 @@
 // with the operator running. Each input is refused with a message, or accepted and then
 // handled: the operator gives it a clear status (a final phase, Queued, Pending while it
 // waits for a retry, or Running while its pod runs), never crashes and logs no unhandled
-// error. The seed is printed; FURROW_CHAOS_SEED replays it, FURROW_FUZZ_INPUTS sets how many
-// inputs (default 500).
+// error. Enough of the mutated inputs must be accepted, and control inputs (examples
+// unmutated, or made to fail) must end exactly as their spec implies. The seed is printed;
+// FURROW_CHAOS_SEED replays it, FURROW_FUZZ_INPUTS sets how many inputs (500 in CI; `make
+// chaos` sets its own).
 import assert from 'node:assert/strict';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
@@ -29,7 +31,31 @@ interface Outcome {
   message?: string;
   name?: string;
   settled?: string;
+  /** A control input's implied outcome (`phase/reason`, or `Ready=status/reason` for a pool). */
+  expect?: string;
+  /** What a control ended as: its final phase/reason (even once deleted), or its pool's Ready. */
+  ended?: string;
 }
+
+/**
+ * Controls: every 20th input is an example unmutated, and every 20th plus 10 the same with its
+ * steps made to exit 3 (the simulation's annotation). Each must end as its spec implies, so an
+ * operator that queued or failed every run fails the test. The test's pool allows only priority
+ * 0: go-build.yaml, which asks for 10, is refused. A fuzzed pool selects no node.
+ */
+const controlEvery = 20;
+const implied = (file: string, failing: boolean): string => {
+  if (file === 'peasant-pool.yaml') return 'Ready=False/NoNodes';
+  if (file === 'go-build.yaml') return 'Failed/PriorityNotAllowed';
+  return failing ? 'Failed/StepFailed' : 'Succeeded/Succeeded';
+};
+/**
+ * At least this share of the mutated inputs must be accepted: inputs all refused test nothing
+ * past validation (about 17% are accepted at 500 inputs).
+ */
+const minAcceptedShare = 0.1;
+
+const finalPhases = ['Succeeded', 'Failed', 'Cancelled', 'TimedOut'];
 
 /** `podPhase`: the phase of the pod the status names, as the API server has it, once bound to a node. */
 const settledRun = (run: PipelineRun, podPhase: string | undefined): string | undefined => {
@@ -68,7 +94,11 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
   // Fuzzed pools are cluster-wide: each keeps a node selector no node matches, whatever the
   // mutations did to the rest, so no shared node is ever tainted.
   const fuzzLabel = { 'e2e.furrow.dev/fuzz': env.id };
-  const bases = examples().map((e) => ({ kind: e.manifest.kind, doc: e.manifest as unknown as Json }));
+  const bases = examples().map((e) => ({
+    file: e.file,
+    kind: e.manifest.kind,
+    doc: e.manifest as unknown as Json,
+  }));
   const pools: string[] = [];
   t.after(async () => {
     for (const name of pools) await removePool(name);
@@ -81,15 +111,26 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
     const start = structuredClone(base.doc) as Record<string, Json> & { metadata: Record<string, Json> };
     const isPool = base.kind === nodePoolNames.kind;
     start.metadata.name = isPool ? `fz-${env.id}-${i}` : `fz-${i}`;
+    const control = i % controlEvery === 0 ? 'plain' : i % controlEvery === controlEvery / 2 ? 'failing' : '';
     if (!isPool) {
       (start.spec as Record<string, Json>).pool = env.poolName;
-      start.metadata.annotations = { 'sim.furrow.dev/duration': '300ms' };
+      start.metadata.annotations = {
+        'sim.furrow.dev/duration': '300ms',
+        ...(control === 'failing' ? { 'sim.furrow.dev/exit-code': '3' } : {}),
+      };
     }
-    const { doc, what } = mutate(random, start);
+    const { doc, what } = control
+      ? {
+          doc: start as Json,
+          what: [
+            `control: ${base.file} unmutated${control === 'failing' && !isPool ? ', its steps exit 3' : ''}`,
+          ],
+        }
+      : mutate(random, start);
     if (isPool) confine(doc, fuzzLabel);
     const strict = random() < 0.5;
     let body = JSON.stringify(doc);
-    if (random() < 0.08) {
+    if (!control && random() < 0.08) {
       const mangled = mutateText(random, body);
       body = mangled.text;
       what.push(mangled.what);
@@ -97,12 +138,26 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
     const collection = isPool
       ? `/apis/${group}/${version}/${nodePoolNames.plural}`
       : `/apis/${group}/${version}/namespaces/${env.namespace}/${pipelineRunNames.plural}`;
-    return { i, kind: base.kind, what, url: `${collection}${strict ? '?fieldValidation=Strict' : ''}`, body };
+    const expect = control ? implied(base.file, control === 'failing') : undefined;
+    return {
+      i,
+      kind: base.kind,
+      what,
+      expect,
+      url: `${collection}${strict ? '?fieldValidation=Strict' : ''}`,
+      body,
+    };
   });
 
   const outcomes: Outcome[] = [];
   const send = async (input: (typeof inputs)[number]): Promise<void> => {
-    const outcome: Outcome = { i: input.i, kind: input.kind, what: input.what, code: undefined };
+    const outcome: Outcome = {
+      i: input.i,
+      kind: input.kind,
+      what: input.what,
+      code: undefined,
+      expect: input.expect,
+    };
     outcomes.push(outcome);
     const res = await rawRequest('POST', input.url, input.body);
     outcome.code = res.code;
@@ -158,13 +213,15 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
         const run = runs.get(o.name ?? '');
         // Deleted already (ttlSecondsAfterFinished 0): its history shows how it ended.
         const versions = history.history.get(`${env.namespace}/${o.name ?? ''}`) ?? [];
+        const final = versions.findLast((v) => v.phase && finalPhases.includes(v.phase));
         o.settled = run
           ? settledRun(run, podPhases.get(run.status?.podName ?? ''))
-          : versions.some(
-                (v) => v.phase && ['Succeeded', 'Failed', 'TimedOut', 'Cancelled'].includes(v.phase),
-              )
+          : final
             ? `deleted after ${versions.at(-2)?.phase}`
             : undefined;
+        // A control settles only once final: Queued on the way there is not its outcome.
+        o.ended = final ? `${final.phase}/${final.reason}` : undefined;
+        if (o.expect && !o.ended) o.settled = undefined;
       }
       for (const o of acceptedPools) {
         const pool = (await custom().getClusterCustomObject({
@@ -178,6 +235,7 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
           ready?.reason && ready.message && pool.status?.observedGeneration === pool.metadata.generation
             ? `Ready=${ready.status}/${ready.reason}`
             : undefined;
+        o.ended = o.settled;
       }
       return accepted.every((o) => o.settled !== undefined);
     },
@@ -230,6 +288,10 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
       (o) => o.what[0]?.split(':')[0] ?? '',
     ),
     acceptedEndedAs: tally(accepted, (o) => `${o.kind} ${o.settled ?? ''}`),
+    controlsEndedAs: tally(
+      outcomes.filter((o) => o.expect !== undefined),
+      (o) => `${o.what[0] ?? ''} → ${o.ended ?? String(o.code)}`,
+    ),
     idleReconciles,
     seconds: Math.round((Date.now() - startedAt) / 1000),
   };
@@ -237,6 +299,21 @@ test('fuzz: mutated examples are refused with a message, or accepted and given a
   writeFileSync(report, JSON.stringify({ summary, outcomes }, null, 2));
 
   assert.ok(outcomes.length >= count);
+  const controls = outcomes.filter((o) => o.expect !== undefined);
+  assert.ok(controls.length >= Math.floor(count / controlEvery), `${controls.length} controls`);
+  assert.deepEqual(
+    controls
+      .filter((o) => o.code !== 201 || o.ended !== o.expect)
+      .map((o) => ({ ...o, message: o.message?.slice(0, 200) })),
+    [],
+    'control inputs that did not end as their spec implies',
+  );
+  const mutated = outcomes.filter((o) => o.expect === undefined);
+  const share = mutated.filter((o) => o.code === 201).length / mutated.length;
+  assert.ok(
+    share >= minAcceptedShare,
+    `only ${Math.round(share * 100)}% of the mutated inputs were accepted (at least ${minAcceptedShare * 100}% expected)`,
+  );
   assert.ok(idleReconciles < 500, `${idleReconciles} reconciles in 5 s once everything had settled`);
   assert.equal(exitCode, undefined, 'the operator never exited');
   assert.equal(await operator.ready(), true);

@@ -87,8 +87,11 @@ test('a namespace that floods the queue does not starve another: 20 runs against
     floodBefore <= 8,
     `the quiet namespace's runs started after only ${floodBefore} of the flood (order ${order.join(' ')})`,
   );
-  assert.ok(pods.maxConcurrent() <= 2);
+  // The watch must have seen pods: a watch that saw none would pass the limit check vacuously.
+  assert.ok(pods.maxConcurrent() > 0, 'the pod watch saw runner pods');
+  assert.ok(pods.maxConcurrent() <= 2, `saw ${pods.maxConcurrent()} at once`);
   for (let i = 0; i < 20; i++) await env.waitForPhase(`flood-${i}`, 'Succeeded', { timeoutMs: 120_000 });
+  assert.equal(pods.order().length, 22, 'the pod watch saw every runner pod');
 });
 
 test('a run from a namespace the pool does not admit fails PoolNotAllowed and never gets a pod', async (t) => {
@@ -124,6 +127,7 @@ test('an operator restart keeps the limit and the order', async (t) => {
   await env.operator?.kill();
   await env.startOperator({ name: 'restarted' });
   for (let i = 0; i < 6; i++) await env.waitForPhase(`q${i}`, 'Succeeded', { timeoutMs: 90_000 });
+  assert.ok(pods.maxConcurrent() > 0, 'the pod watch saw runner pods');
   assert.ok(pods.maxConcurrent() <= 2, `saw ${pods.maxConcurrent()} at once`);
   assert.deepEqual(
     pods.order(),

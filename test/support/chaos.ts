@@ -10,6 +10,9 @@ import path from 'node:path';
 import { furrowEnv, removePool, type FurrowEnv } from './env.ts';
 import { testImage } from './images.ts';
 import { custom, statusCode, waitFor } from './kube.ts';
+import { nodePoolNames } from '../../src/resources/names.ts';
+import type { NodePool } from '../../src/resources/types.ts';
+import { recordNodes, selects, type LabelSelector, type NodeRecorder } from './node-watch.ts';
 import { createKwokNode } from './nodes.ts';
 import { unhandledErrors, type OperatorProcess } from './operator.ts';
 import { e2eLogDir } from './paths.ts';
@@ -36,7 +39,7 @@ export function chaosSeed(t: TestContext): number {
   return seed;
 }
 
-/** A count scaled by an environment variable (FURROW_CHAOS_RUNS=300 for `make chaos`). */
+/** A count scaled by an environment variable (`make chaos` sets it: see the Makefile). */
 export function chaosScale(variable: string, ciDefault: number): number {
   const raw = process.env[variable];
   const n = raw !== undefined ? Number(raw) : ciDefault;
@@ -206,7 +209,11 @@ export interface Verdict {
   lost: string[];
   /** Pod names held by two pods (two pods for one attempt). */
   duplicatePods: string[];
-  /** Pods bound to a node outside their run's pool. */
+  /**
+   * Pods bound to a node outside their run's pool: not one of the pool's nodes, or, at the
+   * moment the pod was seen bound, a node that didn't exist or whose labels didn't meet the
+   * pool's selector.
+   */
   misplaced: string[];
   /** Runs whose status left a final phase or finished twice. */
   refinished: string[];
@@ -225,6 +232,7 @@ export function verdict(
   history: RunRecorder,
   poolNodes: Map<string, string[]>,
   namespace: string,
+  membership?: { nodes: NodeRecorder; selectors: Map<string, LabelSelector> },
 ): Verdict {
   const lost: string[] = [];
   const misplaced: string[] = [];
@@ -258,6 +266,16 @@ export function verdict(
       const node = placements.get(`${namespace}/${pod}`);
       if (node !== undefined && !allowed.includes(node))
         misplaced.push(`${pod} on ${node}, pool ${p.pool} has ${allowed.join(', ')}`);
+      if (!membership) continue;
+      // Every node the pod was ever seen on, checked as the node was at that moment.
+      const selector = membership.selectors.get(p.pool);
+      for (const e of pods.events) {
+        if (e.namespace !== namespace || e.name !== pod || !e.nodeName) continue;
+        const then = membership.nodes.at(e.nodeName, e.at);
+        if (!then) misplaced.push(`${pod} on ${e.nodeName}, a node that did not exist then`);
+        else if (!selector || !selects(selector, then.labels))
+          misplaced.push(`${pod} on ${e.nodeName}, not a member of pool ${p.pool} then`);
+      }
     }
   }
   return {
@@ -290,20 +308,39 @@ export interface Flow {
   pods: PodRecorder;
   history: RunRecorder;
   poolNodes: Map<string, string[]>;
+  nodes: NodeRecorder;
   /** Resolves when every run has been created. */
   created: Promise<void>;
 }
 
-/** An environment with two pools of two nodes each, and `count` runs created over time. */
-export async function startFlow(t: TestContext, seed: number, count: number): Promise<Flow> {
+/** Lets runs be created in batches: `wait(i)` resolves once `allow` has let more than i through. */
+export class Gate {
+  private allowed = 0;
+  private waiters: (() => void)[] = [];
+  allow(n: number): void {
+    this.allowed += n;
+    for (const wake of this.waiters.splice(0)) wake();
+  }
+  async wait(i: number): Promise<void> {
+    while (i >= this.allowed) await new Promise<void>((resolve) => this.waiters.push(resolve));
+  }
+}
+
+/**
+ * An environment with two pools of two nodes each, and `count` runs created over time (each
+ * only once `gate`, if given, lets it through).
+ */
+export async function startFlow(t: TestContext, seed: number, count: number, gate?: Gate): Promise<Flow> {
   const env = await furrowEnv(t, { nodes: 2, pool: { maxConcurrentRuns: 12 }, operator: false });
   const [poolB, nodesB] = await extraPool(t, env, 2);
+  const nodes = await recordNodes(t);
   const pods = await recordPods(t, [env.namespace]);
   const history = await recordRuns(t, [env.namespace]);
   const planned = planRuns(seededRandom(seed), count, [env.poolName, poolB]);
   const pace = seededRandom(seed + 1);
   const created = (async () => {
-    for (const run of planned) {
+    for (const [i, run] of planned.entries()) {
+      await gate?.wait(i);
       await createPlanned(env, run);
       await sleep(between(pace, 20, 250));
     }
@@ -312,7 +349,7 @@ export async function startFlow(t: TestContext, seed: number, count: number): Pr
     [env.poolName, env.nodeNames],
     [poolB, nodesB],
   ]);
-  return { env, planned, pods, history, poolNodes, created };
+  return { env, planned, pods, history, poolNodes, nodes, created };
 }
 
 /** Waits for the runs, judges them, prints and keeps the counts; fails on any loss. */
@@ -323,10 +360,22 @@ export async function judge(
   faults: string,
   startedAt: number,
 ): Promise<void> {
-  const { env, planned, pods, history, poolNodes } = flow;
+  const { env, planned, pods, history, poolNodes, nodes } = flow;
   const runs = await waitAllFinal(env.namespace, planned, 120_000 + planned.length * 1000);
-  const v = verdict(planned, runs, pods, history, poolNodes, env.namespace);
+  const selectors = new Map<string, LabelSelector>();
+  for (const pool of poolNodes.keys()) {
+    const object = (await custom().getClusterCustomObject({
+      group,
+      version,
+      plural: nodePoolNames.plural,
+      name: pool,
+    })) as NodePool;
+    selectors.set(pool, object.spec.nodeSelector);
+  }
+  const v = verdict(planned, runs, pods, history, poolNodes, env.namespace, { nodes, selectors });
   const unhandled = operators.flatMap((op) => unhandledErrors(op.logs));
+  // Only the test kills operators: one that exited by itself crashed.
+  const died = operators.filter((op) => op.diedOnItsOwn()).map((op) => op.pid);
   const seconds = Math.round((Date.now() - startedAt) / 1000);
   const summary = {
     test: t.name,
@@ -339,6 +388,7 @@ export async function judge(
     refinished: v.refinished.length,
     operatorProcesses: operators.length,
     unhandled: unhandled.length,
+    diedOnTheirOwn: died.length,
     watchRecoveries: pods.watchRecoveries(),
     seconds,
   };
@@ -351,4 +401,5 @@ export async function judge(
   assert.deepEqual(v.misplaced, [], 'runner pods outside their pool');
   assert.deepEqual(v.refinished, [], 'runs that finished more than once');
   assert.deepEqual(unhandled, [], 'unhandled errors in the operators’ logs');
+  assert.deepEqual(died, [], 'operator processes (pids) that exited without being killed');
 }

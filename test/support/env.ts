@@ -16,6 +16,8 @@ export interface EnvOptions {
   nodes?: number;
   /** Their CPU cores (default 8). */
   nodeCpu?: string;
+  /** Further resources of those nodes (extended resources: nvidia.com/gpu). */
+  nodeResources?: Record<string, string>;
   /** Pool fields beyond its nodeSelector. */
   pool?: Partial<NodePoolSpec>;
   /** Create the pool (default true). */
@@ -235,6 +237,7 @@ export async function furrowEnv(t: TestContext, options: EnvOptions = {}): Promi
     await createKwokNode(t, name, {
       labels: { ...env.nodeLabel, 'furrow.dev/class': 'peasant' },
       ...(options.nodeCpu ? { cpu: options.nodeCpu } : {}),
+      ...(options.nodeResources ? { resources: options.nodeResources } : {}),
     });
     env.nodeNames.push(name);
   }

@@ -10,6 +10,8 @@ export interface KwokNodeOptions {
   pods?: number;
   /** CPU cores (default 8). */
   cpu?: string;
+  /** Further resources the node has (extended resources: nvidia.com/gpu). */
+  resources?: Record<string, string>;
 }
 
 export async function createKwokNode(
@@ -17,7 +19,12 @@ export async function createKwokNode(
   name: string,
   options: KwokNodeOptions = {},
 ): Promise<void> {
-  const capacity = { cpu: options.cpu ?? '8', memory: '32Gi', pods: String(options.pods ?? 110) };
+  const capacity = {
+    cpu: options.cpu ?? '8',
+    memory: '32Gi',
+    pods: String(options.pods ?? 110),
+    ...options.resources,
+  };
   await core().createNode({
     body: {
       metadata: {

@@ -39,6 +39,8 @@ export interface OperatorProcess {
   /** SIGTERM, and the exit code (null if it had to be killed after `timeoutMs`). */
   stop(timeoutMs?: number): Promise<number | null>;
   kill(): Promise<void>;
+  /** True once the process has exited without the test's stop() or kill(): it died on its own. */
+  diedOnItsOwn(): boolean;
   metrics(): Promise<string>;
   ready(): Promise<boolean>;
 }
@@ -101,6 +103,7 @@ export async function startOperator(t: TestContext, options: OperatorOptions = {
     });
   });
 
+  let ended = false;
   const operator: OperatorProcess = {
     pid: child.pid ?? -1,
     healthPort,
@@ -109,6 +112,7 @@ export async function startOperator(t: TestContext, options: OperatorOptions = {
     exited,
     async stop(timeoutMs = 15_000) {
       if (child.exitCode !== null || child.signalCode !== null) return child.exitCode;
+      ended = true;
       child.kill('SIGTERM');
       const timer = setTimeout(() => child.kill('SIGKILL'), timeoutMs);
       const code = await exited;
@@ -117,8 +121,12 @@ export async function startOperator(t: TestContext, options: OperatorOptions = {
     },
     async kill() {
       if (child.exitCode !== null || child.signalCode !== null) return;
+      ended = true;
       child.kill('SIGKILL');
       await exited;
+    },
+    diedOnItsOwn() {
+      return !ended && (child.exitCode !== null || child.signalCode !== null);
     },
     async metrics() {
       const res = await fetch(`http://127.0.0.1:${metricsPort}/metrics`);
@@ -163,5 +171,10 @@ export async function startOperator(t: TestContext, options: OperatorOptions = {
 
 /** Log lines that say something went wrong in a way the operator didn't handle. */
 export function unhandledErrors(logs: LogLine[]): LogLine[] {
-  return logs.filter((l) => /unhandled|uncaught|event handler threw/i.test(String(l.message)));
+  return logs.filter(
+    (l) =>
+      /unhandled|uncaught|event handler threw/i.test(String(l.message)) ||
+      // Not the logger's JSON: what Node prints when an exception escapes (a stack trace).
+      (l.level === undefined && /^(\w*Error\b|\s+at \S)/.test(String(l.message))),
+  );
 }

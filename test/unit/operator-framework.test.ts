@@ -100,3 +100,55 @@ test('a missing kubeconfig is a clear error at start-up, not a crash', () => {
     assert.doesNotMatch(result.stderr, /^\s+at /m, 'no stack trace');
   }
 });
+
+test('an uncaught exception is logged as such and exits 70, as an unhandled rejection does', () => {
+  const dir = mkdtempSync(path.join(tmpdir(), 'furrow-uncaught-'));
+  const kubeconfig = path.join(dir, 'kubeconfig');
+  // A server nobody listens on: the operator starts and keeps retrying its watches.
+  writeFileSync(
+    kubeconfig,
+    JSON.stringify({
+      apiVersion: 'v1',
+      kind: 'Config',
+      clusters: [{ name: 'x', cluster: { server: 'https://127.0.0.1:1' } }],
+      users: [{ name: 'x', user: { token: 't' } }],
+      contexts: [{ name: 'x', context: { cluster: 'x', user: 'x' } }],
+      'current-context': 'x',
+    }),
+  );
+  for (const [throwing, message] of [
+    ['setTimeout(() => { throw new Error("injected") }, 1500)', 'uncaught exception; exiting'],
+    [
+      'setTimeout(() => { void Promise.reject(new Error("injected")) }, 1500)',
+      'unhandled promise rejection; exiting',
+    ],
+  ] as const) {
+    const result = spawnSync(
+      process.execPath,
+      [
+        '--import',
+        `data:text/javascript,${encodeURIComponent(throwing)}`,
+        path.join(repoRoot, 'src/main.ts'),
+        '--kubeconfig',
+        kubeconfig,
+        '--log-format',
+        'json',
+        '--metrics-port',
+        '0',
+        '--health-port',
+        '0',
+      ],
+      { encoding: 'utf8', timeout: 20_000 },
+    );
+    assert.equal(result.status, 70, result.stderr);
+    const line = result.stderr
+      .split('\n')
+      .filter((l) => l.startsWith('{'))
+      .map((l) => JSON.parse(l) as { message: string; error?: string; level: string })
+      .find((l) => l.message === message);
+    assert.ok(line, `logged "${message}": ${result.stderr.slice(-500)}`);
+    assert.equal(line.level, 'error');
+    assert.match(line.error ?? '', /injected/);
+  }
+  rmSync(dir, { recursive: true, force: true });
+});

@@ -3,7 +3,9 @@
 // so a restarted operator admits the same runs in the same order.
 //
 // A run whose spec.priority is outside the pool's allowedPriorities (unset: only 0) is refused,
-// so a tenant can't claim a place ahead of the others on a shared pool unless the pool grants it.
+// so a tenant can't claim a place ahead of the others on a shared pool unless the pool grants it;
+// so is a run asking for an extended resource (a GPU) that runner.allowedExtendedResources
+// doesn't name.
 //
 // Order: higher spec.priority first. Within a priority, fair between namespaces: a run's
 // turn is the number of runs its namespace already has running plus its place in its
@@ -12,6 +14,7 @@
 // slots waits behind one holding none. Ties go to the older run.
 import type { Admission } from '../api.ts';
 import type { NodePool } from '../types.ts';
+import { disallowedExtendedResources } from './extended-resources.ts';
 import { describeRequests, fits, neverFits, take, type Amounts, type NodeRoom } from './capacity.ts';
 
 export interface QueuedRun {
@@ -28,6 +31,8 @@ export interface RunState extends QueuedRun {
   started: boolean;
   final: boolean;
   cancelled: boolean;
+  /** The extended resources the run's spec asks for (extendedResourcesOf); unset: none. */
+  extendedResources?: readonly string[];
 }
 
 export interface QueueInput {
@@ -123,7 +128,9 @@ export function computeQueue(input: QueueInput): QueueResult {
   const { min = 0, max = 0 } = pool.spec.allowedPriorities ?? {};
   for (const run of waiting) {
     const inRange = run.priority >= min && run.priority <= max;
-    const why = inRange && input.namespaceAllowed(run.namespace) ? tooLarge(run) : undefined;
+    const extra = disallowedExtendedResources(pool, run.extendedResources ?? []);
+    const why =
+      inRange && extra.length === 0 && input.namespaceAllowed(run.namespace) ? tooLarge(run) : undefined;
     if (!input.namespaceAllowed(run.namespace)) {
       admissions.set(run.key, {
         state: 'refused',
@@ -137,6 +144,15 @@ export function computeQueue(input: QueueInput): QueueResult {
         message: `NodePool ${poolName} admits spec.priority from ${min} to ${max} (its spec.allowedPriorities${
           pool.spec.allowedPriorities ? '' : ', unset: only 0'
         }); this run asks for ${run.priority}`,
+      });
+    } else if (extra.length > 0) {
+      const allowed = pool.spec.runner?.allowedExtendedResources ?? [];
+      admissions.set(run.key, {
+        state: 'refused',
+        reason: 'ExtendedResourceNotAllowed',
+        message: `NodePool ${poolName} does not allow the extended resource${extra.length > 1 ? 's' : ''} ${extra.join(', ')} (its spec.runner.allowedExtendedResources: ${
+          allowed.length > 0 ? allowed.join(', ') : 'unset, none'
+        })`,
       });
     } else if (why) {
       admissions.set(run.key, {

@@ -8,6 +8,7 @@ import { cancelled } from './plan/policies/cancelled.ts';
 import { finished } from './plan/policies/finished.ts';
 import { invalid } from './plan/policies/invalid.ts';
 import { nameTaken } from './plan/policies/name-taken.ts';
+import { notAdopted } from './plan/policies/not-adopted.ts';
 import { noPodYet } from './plan/policies/no-pod-yet.ts';
 import { podFinished } from './plan/policies/pod-finished.ts';
 import { podGone } from './plan/policies/pod-gone.ts';
@@ -27,6 +28,7 @@ const policies: readonly Policy[] = [
   invalid, //     an invalid spec fails a run that hasn't started
   rejected, //    the API server refused the attempt's pod: the attempt failed
   nameTaken, //   the pod's name is held by another's pod: Pending until it's free
+  notAdopted, //  the pod's name is held by a pod claiming to be the run's, built otherwise: failed
   cancelled, //   spec.cancelled: Cancelled, pods stopped
   refused, //     the pool refuses the run: Failed, if it hasn't started
   queued, //      the pool can't start it yet: Queued, with its position

@@ -11,7 +11,6 @@ import type { Pod, Toleration } from '../../kube/json.ts';
 import { generationAnnotation, logsFinalizer, pinnedNodeAnnotation, runOwnerReference } from '../api.ts';
 import {
   attemptLabel,
-  isBookkeepingAnnotation,
   labelValue,
   managedByLabel,
   managedByValue,
@@ -24,7 +23,7 @@ import type { NodePool, PipelineRun } from '../types.ts';
 import { checkout, service, step } from './containers.ts';
 import { gitCredentialsMode, gitCredentialsVolume, workspaceVolume } from './constants.ts';
 import { runnerPodName } from './naming.ts';
-import { isConfinementAnnotation, podSecurityContext } from './security.ts';
+import { isCopiedAnnotation, isCopiedLabel, podSecurityContext } from './security.ts';
 
 export interface RunnerPodInput {
   run: PipelineRun;
@@ -92,7 +91,7 @@ export function buildRunnerPod({
       name: runnerPodName(runName, attempt),
       namespace: run.metadata.namespace,
       labels: {
-        ...run.metadata.labels,
+        ...Object.fromEntries(Object.entries(run.metadata.labels ?? {}).filter(([k]) => isCopiedLabel(k))),
         [runLabel]: labelValue(runName),
         [runUidLabel]: run.metadata.uid ?? '',
         [poolLabel]: poolName,
@@ -101,9 +100,7 @@ export function buildRunnerPod({
       },
       annotations: {
         ...Object.fromEntries(
-          Object.entries(run.metadata.annotations ?? {}).filter(
-            ([k]) => !isBookkeepingAnnotation(k) && !isConfinementAnnotation(k),
-          ),
+          Object.entries(run.metadata.annotations ?? {}).filter(([k]) => isCopiedAnnotation(k)),
         ),
         [generationAnnotation]: String(run.metadata.generation ?? 0),
         ...(node !== undefined ? { [pinnedNodeAnnotation]: node } : {}),

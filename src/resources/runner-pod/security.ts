@@ -20,20 +20,26 @@ export function containerSecurityContext(runAsNonRoot: boolean | undefined): Jso
   };
 }
 
-/** Container runtimes and sandboxes read their settings from annotations with these prefixes. */
-const runtimeAnnotationPrefixes = ['io.kubernetes.', 'io.containerd.', 'io.katacontainers.', 'dev.gvisor.'];
+/** The documented prefix under which a run's labels and annotations are copied to its pod. */
+export const podMetadataPrefix = 'pod.furrow.dev/';
+/** kwok's simulation reads these annotations (test clusters only; inert on real nodes). */
+const simulationPrefix = 'sim.furrow.dev/';
 
 /**
- * Annotations a run may not pass on to its pod: those of Kubernetes' own components (domains
- * kubernetes.io and k8s.io: AppArmor's and seccomp's annotation forms, CDI devices, bandwidth,
- * the autoscaler; kubectl's bookkeeping excepted) and the container runtimes' (CRI-O,
- * containerd, Kata, gVisor), which can loosen confinement or reconfigure a sandbox.
+ * Which of a run's annotations its pod gets: an allowlist, since any other annotation may be
+ * read by something that loosens confinement or changes the pod's network or identity (the
+ * container runtimes, AppArmor and seccomp forms, Multus, Calico, kube2iam/kiam, Istio, ...).
+ * Only keys under pod.furrow.dev/ and the simulation's sim.furrow.dev/ pass.
  */
-export function isConfinementAnnotation(key: string): boolean {
-  if (runtimeAnnotationPrefixes.some((p) => key.startsWith(p))) return true;
-  const slash = key.indexOf('/');
-  if (slash < 0) return false;
-  const domain = key.slice(0, slash);
-  if (domain === 'kubectl.kubernetes.io') return false;
-  return /(^|\.)(kubernetes\.io|k8s\.io)$/.test(domain);
+export function isCopiedAnnotation(key: string): boolean {
+  return key.startsWith(podMetadataPrefix) || key.startsWith(simulationPrefix);
+}
+
+/**
+ * Which of a run's labels its pod gets: unprefixed keys without a dot (team: payments) and keys
+ * under pod.furrow.dev/. A prefixed or dotted key belongs to some component (Istio's
+ * sidecar.istio.io/inject, istio.io/rev, Kubernetes' own, Furrow's, a runtime's) and does not pass.
+ */
+export function isCopiedLabel(key: string): boolean {
+  return !/[/.]/.test(key) || key.startsWith(podMetadataPrefix);
 }

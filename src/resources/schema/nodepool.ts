@@ -80,6 +80,13 @@ const runner = object(
           'If true, runner pods refuse to start containers that would run as root. A container whose image runs as root (or names a user the kubelet cannot check is not root) fails the attempt at once with reason RunsAsRoot, naming the container and the fix: a numeric non-root USER in the image. The checkout container counts too, and the default git image runs as root: such a pool needs an operator started with a non-root --git-image.',
       }),
     ),
+    allowedExtendedResources: Type.Optional(
+      Type.Array(Type.String({ pattern: patterns.qualifiedName, maxLength: 316 }), {
+        maxItems: 32,
+        description:
+          'Extended resources (anything but cpu, memory, ephemeral-storage and hugepages-*, e.g. nvidia.com/gpu) that runs of this pool may request or limit in their spec.resources, steps and services. Unset or empty: none. A run asking for another fails at once with reason ExtendedResourceNotAllowed, naming the resource and this field, and never gets a pod. The pool’s own runner.resources are not checked.',
+      }),
+    ),
     pendingTimeout: Type.Optional(
       duration({
         default: '10m',

@@ -339,7 +339,7 @@ const status = object(
 
 export const pipelineRunSchema = customResource({
   description:
-    'A PipelineRun is one CI job: it checks out a source, runs its steps in order in one runner pod on a node of its NodePool, with services beside them, and reports how each step went.',
+    'A PipelineRun is one CI job: it checks out a source, runs its steps in order in one runner pod on a node of its NodePool, with services beside them, and reports how each step went. Its runner pod gets only these of the run’s metadata: annotations under pod.furrow.dev/ (and the simulation’s sim.furrow.dev/), and labels that are unprefixed without a dot or under pod.furrow.dev/; any other key (Kubernetes’, a runtime’s, Multus’, Calico’s, kube2iam’s, Istio’s, ...) stays on the run.',
   spec,
   status,
 });

@@ -48,7 +48,16 @@ function render(args: string[] = []) {
   const objects = parseManifest(helmTemplate(args));
   const policies = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicy') as Policy[];
   const bindings = objects.filter((o) => o.kind === 'ValidatingAdmissionPolicyBinding') as Binding[];
-  return { objects, policy: policies[0], binding: bindings[0], count: policies.length + bindings.length };
+  const named = <T extends KubeObject>(list: T[], suffix: string) =>
+    list.find((o) => o.metadata.name.endsWith(suffix));
+  return {
+    objects,
+    policy: named(policies, '-pool-tolerations'),
+    binding: named(bindings, '-pool-tolerations'),
+    placement: named(policies, '-pod-placement'),
+    placementBinding: named(bindings, '-pod-placement'),
+    count: policies.length + bindings.length,
+  };
 }
 
 const serviceAccountOf = (objects: KubeObject[]) =>
@@ -61,9 +70,9 @@ const serviceAccountOf = (objects: KubeObject[]) =>
 const keysOf = (policy: Policy | undefined) =>
   JSON.parse(policy?.spec.variables.find((v) => v.name === 'keys')?.expression ?? '[]') as string[];
 
-test('default: one policy and its binding, denying, applied everywhere but kube-system', () => {
+test('default: two policies and their bindings, denying, applied everywhere but kube-system', () => {
   const { policy, binding, count } = render();
-  assert.equal(count, 2);
+  assert.equal(count, 4);
   assert.ok(policy && binding);
   assert.equal(binding.spec.policyName, policy.metadata.name);
   assert.equal(policy.metadata.name, 'furrow-pool-tolerations');
@@ -158,4 +167,69 @@ test('wrong values are refused by the schema, naming the value', () => {
     assert.notEqual(result.status, 0, `helm accepted ${set}`);
     assert.match(result.stderr, names, set);
   }
+});
+
+test('only the scheduler and the operator place pods on nodes: nodeName at CREATE, pods/binding, bindings', () => {
+  for (const args of [[], fixture('configured'), ['--set', 'serviceAccount.name=ci-operator']]) {
+    const { objects, placement, placementBinding, binding } = render(args);
+    assert.ok(placement && placementBinding);
+    const operator = `system:serviceaccount:${releaseNamespace}:${serviceAccountOf(objects)}`;
+    assert.equal(placementBinding.spec.policyName, placement.metadata.name);
+    assert.equal(placement.spec.failurePolicy, 'Fail');
+    // The same namespaces as the toleration policy, and the same actions.
+    assert.deepEqual(placementBinding.spec.matchResources, binding?.spec.matchResources);
+    assert.deepEqual(placementBinding.spec.validationActions, binding?.spec.validationActions);
+    assert.deepEqual(placement.spec.matchConstraints.resourceRules, [
+      {
+        apiGroups: [''],
+        apiVersions: ['v1'],
+        operations: ['CREATE'],
+        resources: ['pods', 'pods/binding', 'bindings'],
+      },
+    ]);
+    const filter = placement.spec.matchConditions.find((c) => c.name === 'places-a-pod-on-a-node');
+    assert.match(filter?.expression ?? '', /request\.subResource == 'binding'/);
+    assert.match(filter?.expression ?? '', /request\.resource\.resource == 'bindings'/);
+    assert.match(filter?.expression ?? '', /has\(object\.spec\.nodeName\) &&\s+object\.spec\.nodeName != ''/);
+    assert.equal(placement.spec.validations.length, 1);
+    const [rule] = placement.spec.validations;
+    assert.ok(rule);
+    assert.equal(rule.reason, 'Forbidden');
+    assert.ok(
+      rule.expression.includes(`request.userInfo.username in ['system:kube-scheduler', '${operator}']`),
+      rule.expression,
+    );
+    // A node's kubelet may create mirror pods, bound to itself only, never bind others.
+    assert.match(
+      rule.expression,
+      /\(!variables\.binding && request\.userInfo\.username == 'system:node:' \+ variables\.node\)/,
+    );
+    assert.match(
+      rule.messageExpression ?? '',
+      new RegExp(`the Furrow operator \\(${operator}\\) may place pods`),
+    );
+    assert.deepEqual(
+      placement.spec.variables.map((v) => v.name),
+      ['binding', 'node'],
+    );
+  }
+});
+
+test('the placement policy follows the exempt groups, selector, actions and enabled switch', () => {
+  const exempt = (args: string[]) =>
+    render(args).placement?.spec.matchConditions.find((c) => c.name === 'not-an-exempt-group')?.expression;
+  assert.match(exempt([]) ?? '', /g in \["system:masters"\]/);
+  assert.equal(exempt(['--set-json', 'admissionPolicy.exemptGroups=[]']), undefined);
+  assert.equal(
+    render(['--set-json', 'admissionPolicy.namespaceSelector=null']).placementBinding?.spec.matchResources,
+    undefined,
+  );
+  assert.deepEqual(
+    render(['--set-json', 'admissionPolicy.validationActions=["Warn","Audit"]']).placementBinding?.spec
+      .validationActions,
+    ['Warn', 'Audit'],
+  );
+  const off = render(['--set', 'admissionPolicy.enabled=false']);
+  assert.equal(off.placement, undefined);
+  assert.equal(off.count, 0);
 });

@@ -42,6 +42,8 @@ test('default: one replica, no leader election, the old pod stops before the new
     'ServiceAccount',
     'ServiceAccount',
     'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicy',
+    'ValidatingAdmissionPolicyBinding',
     'ValidatingAdmissionPolicyBinding',
   ]);
   const service = only(objects('default'), 'Service', 'furrow-metrics') as KubeObject & {

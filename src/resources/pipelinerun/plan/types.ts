@@ -33,6 +33,11 @@ export interface RunInput {
    * same name not yet collected, or someone else's pod): why.
    */
   podNameTaken?: string;
+  /**
+   * The attempt's pod name is held by a pod that the run controls but whose spec differs from
+   * the one Furrow would build (podSpecDifferences): why.
+   */
+  podNotAdopted?: string;
 }
 
 export type RunAction =

@@ -21,18 +21,25 @@ test('the pod is controlled by its run, and deleting the run waits for it', () =
   assert.equal(pod.metadata?.namespace, 'ci');
 });
 
-test('labels: the run’s, then Furrow’s own, which a run can’t override', () => {
+test('labels: the run’s allowed ones, then Furrow’s own, which a run can’t override', () => {
   const pod = build(
     makeRun({
       name: 'app',
       uid: 'u-1',
-      labels: { team: 'payments', 'app.kubernetes.io/managed-by': 'argocd', 'furrow.dev/pool': 'other' },
+      labels: {
+        team: 'payments',
+        'pod.furrow.dev/cost-centre': 'ci',
+        'app.kubernetes.io/managed-by': 'argocd',
+        'furrow.dev/pool': 'other',
+        'sidecar.istio.io/inject': 'true',
+      },
     }),
     makePool({ name: 'peasant' }),
     3,
   );
   assert.deepEqual(pod.metadata?.labels, {
     team: 'payments',
+    'pod.furrow.dev/cost-centre': 'ci',
     'app.kubernetes.io/managed-by': 'furrow',
     'furrow.dev/pool': 'peasant',
     'furrow.dev/pipelinerun': 'app',
@@ -50,7 +57,7 @@ test('a run name too long for a label value is shortened, keeping distinct names
   assert.match(a, /^[a-z0-9]([-a-z0-9.]*[a-z0-9])?$/);
 });
 
-test('annotations: the run’s, minus kubectl’s last-applied-configuration and furrow.dev/*', () => {
+test('annotations: the run’s under pod.furrow.dev/, then Furrow’s own, which a run can’t override', () => {
   const pod = build(
     makeRun({
       generation: 4,
@@ -59,13 +66,13 @@ test('annotations: the run’s, minus kubectl’s last-applied-configuration and
         'furrow.dev/generation': '99',
         'furrow.dev/anything': 'x',
         'github.com/sha': 'abc123',
+        'pod.furrow.dev/sha': 'abc123',
         'kubectl.kubernetes.io/restartedAt': '2025-01-01T00:00:00Z',
       },
     }),
   );
   assert.deepEqual(pod.metadata?.annotations, {
-    'github.com/sha': 'abc123',
-    'kubectl.kubernetes.io/restartedAt': '2025-01-01T00:00:00Z',
+    'pod.furrow.dev/sha': 'abc123',
     'furrow.dev/generation': '4',
     'kubectl.kubernetes.io/default-container': 'build',
   });

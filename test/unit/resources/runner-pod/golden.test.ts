@@ -77,8 +77,14 @@ const cases: { name: string; run: PipelineRun; pool: NodePool; attempt: number; 
     run: makeRun({
       name: 'fork-pr-1234',
       namespace: 'public',
-      labels: { 'github.com/pull': '1234' },
-      annotations: { 'github.com/head': 'a1b2c3d' },
+      // Only the allowlisted metadata passes: pull and pod.furrow.dev/*, not the others.
+      labels: { 'github.com/pull': '1234', pull: '1234', 'sidecar.istio.io/inject': 'true' },
+      annotations: {
+        'github.com/head': 'a1b2c3d',
+        'pod.furrow.dev/head': 'a1b2c3d',
+        'k8s.v1.cni.cncf.io/networks': 'macvlan',
+        'iam.amazonaws.com/role': 'admin',
+      },
       spec: {
         pool: 'sandbox',
         image: 'python:3.13-slim',

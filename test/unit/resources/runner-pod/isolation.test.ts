@@ -165,30 +165,61 @@ for (const [what, run] of runs()) {
   }
 }
 
-test('annotations that loosen confinement or configure the runtime never reach the pod', () => {
+// Only an allowlist of a run's metadata reaches its pod: [key, passes as an annotation, passes as a label].
+const metadataKeys: [string, boolean, boolean][] = [
+  // Allowed: the documented user prefix, the simulation's annotations, unprefixed labels.
+  ['pod.furrow.dev/team', true, true],
+  ['sim.furrow.dev/duration', true, false],
+  ['team', false, true],
+  // Confinement and the runtime.
+  ['container.apparmor.security.beta.kubernetes.io/build', false, false],
+  ['seccomp.security.alpha.kubernetes.io/pod', false, false],
+  ['container.seccomp.security.alpha.kubernetes.io/build', false, false],
+  ['io.kubernetes.cri-o.Devices', false, false],
+  ['io.kubernetes.cri-o.userns-mode', false, false],
+  ['io.katacontainers.config.hypervisor.kernel_params', false, false],
+  ['dev.gvisor.spec.mount.host.source', false, false],
+  ['io.containerd.cri.runtime-handler', false, false],
+  ['kubernetes.io/egress-bandwidth', false, false],
+  ['cluster-autoscaler.kubernetes.io/safe-to-evict', false, false],
+  // Network and identity: Multus, Calico, kube2iam/kiam, Istio.
+  ['k8s.v1.cni.cncf.io/networks', false, false],
+  ['cni.projectcalico.org/ipAddrs', false, false],
+  ['cni.projectcalico.org/ipv4pools', false, false],
+  ['iam.amazonaws.com/role', false, false],
+  ['sidecar.istio.io/inject', false, false],
+  ['traffic.sidecar.istio.io/excludeOutboundIPRanges', false, false],
+  ['istio.io/rev', false, false],
+  ['proxy.istio.io/config', false, false],
+  // Anything else not allowed, Furrow's own and kubectl's included.
+  ['example.com/team', false, false],
+  ['app.kubernetes.io/name', false, false],
+  ['furrow.dev/pool', false, false],
+  ['furrow.dev/generation', false, false],
+  ['kubectl.kubernetes.io/last-applied-configuration', false, false],
+  ['kubectl.kubernetes.io/default-container', false, false],
+  ['pod.furrow.dev.evil.com/x', false, false],
+];
+
+for (const [key, annotation, label] of metadataKeys) {
+  test(`run metadata ${key}: ${annotation ? 'copied' : 'not copied'} as an annotation, ${label ? 'copied' : 'not copied'} as a label`, () => {
+    const run = makeRun({ annotations: { [key]: 'x' }, labels: { [key]: 'x' } });
+    const pod = buildRunnerPod({ run, pool: makePool(), attempt: 1, remainingMs: 3_600_000, gitImage });
+    assert.equal(pod.metadata?.annotations?.[key] === 'x', annotation, 'annotation');
+    assert.equal(pod.metadata?.labels?.[key] === 'x', label, 'label');
+  });
+}
+
+test('the pod’s annotations are the allowed ones and Furrow’s own', () => {
   const run = makeRun({
-    annotations: {
-      'container.apparmor.security.beta.kubernetes.io/build': 'unconfined',
-      'seccomp.security.alpha.kubernetes.io/pod': 'unconfined',
-      'container.seccomp.security.alpha.kubernetes.io/build': 'unconfined',
-      'io.kubernetes.cri-o.Devices': '/dev/fuse',
-      'io.kubernetes.cri-o.userns-mode': 'host',
-      'io.katacontainers.config.hypervisor.kernel_params': 'init=/bin/sh',
-      'dev.gvisor.spec.mount.host.source': '/',
-      'io.containerd.cri.runtime-handler': 'runc',
-      'kubernetes.io/egress-bandwidth': '10G',
-      'cluster-autoscaler.kubernetes.io/safe-to-evict': 'false',
-      // Ordinary annotations pass: the simulation's and the team's own.
-      'sim.furrow.dev/duration': '2s',
-      'example.com/team': 'checkout',
-    },
+    annotations: Object.fromEntries(metadataKeys.map(([k]) => [k, 'x'])),
   });
   const pod = buildRunnerPod({ run, pool: makePool(), attempt: 1, remainingMs: 3_600_000, gitImage });
   const keys = Object.keys(pod.metadata?.annotations ?? {}).sort();
   assert.deepEqual(keys, [
-    'example.com/team',
     'furrow.dev/generation',
     'kubectl.kubernetes.io/default-container',
+    'pod.furrow.dev/team',
     'sim.furrow.dev/duration',
   ]);
 });
