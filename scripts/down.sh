@@ -41,6 +41,10 @@ if ! kubectl delete nodepool "$pool" --ignore-not-found --timeout=30s >/dev/null
   log "the operator did not release NodePool $pool: lifting its finalizer (its nodes may keep Furrow's taint)"
   kubectl patch nodepool "$pool" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null || true
 fi
+# Runner pods carry the logs finalizer, which the operator lifts once their logs are archived
+# (ADR 12): the runs namespace must go while the operator still runs.
+kubectl wait --for=delete "namespace/$runs_namespace" --timeout=60s >/dev/null 2>&1 ||
+  log "namespace $runs_namespace is still terminating (its runner pods wait for their logs' archive)"
 stop_operator
 log "helm uninstall $release -n $namespace"
 helm uninstall "$release" -n "$namespace" --ignore-not-found --wait >/dev/null
