@@ -50,6 +50,7 @@ export class FurrowOperator extends OperatorBase {
   private caches: Caches | undefined;
   private admission: PoolAdmission | undefined;
   private clients: KubeClients | undefined;
+  private logClients: KubeClients | undefined;
   private elector: LeaderElector | undefined;
   private readonly controllers = new ControllerList();
   private resyncTimer: NodeJS.Timeout | undefined;
@@ -109,6 +110,10 @@ export class FurrowOperator extends OperatorBase {
     const clients = new KubeClients(kc, metrics, clientOptions);
     this.clients = clients;
     const cacheClients = new KubeClients(kc, metrics, clientOptions);
+    // The log archive reads pods' logs through a client of its own (fenced like `clients`), so
+    // its requests never take the rate budget that creates pods and writes status (ADR 12).
+    const logClients = new KubeClients(kc, metrics, clientOptions);
+    this.logClients = logClients;
     // After an outage, keys may sit in long error backoffs and notifications may have been missed:
     // once a cache is back, look at everything again (at most once a second).
     let recovering: NodeJS.Timeout | undefined;
@@ -145,6 +150,7 @@ export class FurrowOperator extends OperatorBase {
       metrics,
       log,
       logStore: this.logStore,
+      logClients,
       newController: (name, reconcile) =>
         new Controller({
           name,
@@ -173,6 +179,7 @@ export class FurrowOperator extends OperatorBase {
       return;
     }
     clients.fence('this replica is not the leader');
+    logClients.fence('this replica is not the leader');
     this.elector = new LeaderElector(
       leaseApi(new KubeClients(kc, metrics, clientOptions).coordination),
       {
@@ -192,6 +199,7 @@ export class FurrowOperator extends OperatorBase {
   /** Reconciling starts: controllers run, and everything is looked at once. */
   private startLeading(): void {
     this.clients?.unfence();
+    this.logClients?.unfence();
     this.admission?.invalidateAll();
     for (const { controller } of this.controllers.entries) controller.start();
     this.metrics.leader.set(1);
@@ -201,6 +209,7 @@ export class FurrowOperator extends OperatorBase {
   /** At once: no new request leaves, no new reconcile starts; in-flight ones finish or fail. */
   private stopLeading(): void {
     this.clients?.fence('this replica lost the leader lease');
+    this.logClients?.fence('this replica lost the leader lease');
     this.metrics.leader.set(0);
     for (const entry of this.controllers.entries) {
       void entry.controller.stop(this.options.shutdownTimeoutMs);

@@ -13,7 +13,7 @@ export function setupLogArchiveController(ctx: SetupContext): ControllerEntry {
   const { caches, clients, metrics, logStore } = ctx;
   const logs: PodLogSource = {
     open: (namespace, pod, container, signal) =>
-      clients.getStream(
+      (ctx.logClients ?? clients).getStream(
         `/api/v1/namespaces/${encodeURIComponent(namespace)}/pods/${encodeURIComponent(pod)}/log`,
         { container, timestamps: 'true' },
         signal,

@@ -34,6 +34,8 @@ export interface SetupContext {
   log: Logger;
   /** The object store for logs; absent when none is configured (logs live with the pods). */
   logStore?: LogStore;
+  /** Fenced like `clients`, with a rate budget of its own: the log archive's reads. */
+  logClients?: KubeClients;
   /** Builds the controller loop (workers, backoff) around a reconcile. */
   newController(name: ControllerName, reconcile: Reconcile): Controller;
   controllers: Enqueuer;
