@@ -34,6 +34,19 @@ export async function testNamespace(t: TestContext, prefix: string): Promise<str
   const name = `e2e-${prefix}-${suffix()}`;
   await core().createNamespace({ body: { metadata: { name, labels: { 'furrow.dev/e2e': 'true' } } } });
   t.after(async () => {
+    // Runner pods an operator with an object store made keep the logs finalizer until their
+    // logs are archived (ADR 12); the test's operator is gone by now, so let them go.
+    const pods = await core()
+      .listNamespacedPod({ namespace: name })
+      .catch(() => ({ items: [] }));
+    for (const pod of pods.items.filter((p) => p.metadata?.finalizers?.includes('furrow.dev/logs')))
+      await core()
+        .patchNamespacedPod({
+          name: pod.metadata?.name ?? '',
+          namespace: name,
+          body: [{ op: 'remove', path: '/metadata/finalizers' }],
+        })
+        .catch(() => undefined);
     await core()
       .deleteNamespace({ name })
       .catch(() => undefined);
