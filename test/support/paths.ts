@@ -14,7 +14,7 @@ export const clusterScripts = path.join(repoRoot, 'test', 'cluster');
 export const e2eClusterSettings: Readonly<Record<string, string>> = Object.fromEntries(
   readFileSync(path.join(clusterScripts, 'e2e.env'), 'utf8')
     .split('\n')
-    .filter((line) => /^[A-Z_]+=/.test(line))
+    .filter((line) => /^[A-Z_][A-Z0-9_]*=/.test(line))
     .map((line) => [line.slice(0, line.indexOf('=')), line.slice(line.indexOf('=') + 1)]),
 );
 
