@@ -10,6 +10,11 @@ import type { Json, Node, Pod } from './kube/json.ts';
 import type { Logger } from './observability/logger.ts';
 import type { Metrics } from './observability/metrics.ts';
 import { runnerPodSelector, runUidLabel } from './resources/labels.ts';
+import {
+  runnerPolicyLabel,
+  type EndpointSlice,
+  type NetworkPolicy,
+} from './resources/network-policy/runner-policy.ts';
 import { trimNode, trimNodePod, trimPod, trimRun } from './trim.ts';
 import { group, nodePoolNames, pipelineRunNames, version } from './resources/names.ts';
 import type { NodePool, PipelineRun } from './resources/types.ts';
@@ -26,6 +31,10 @@ export interface Caches {
    * their effective requests, so that admission knows what a pool's nodes can still take.
    */
   nodePods: Cache<Pod>;
+  /** The runner NetworkPolicies the operator keeps (ADR 15); only when it keeps them. */
+  runnerPolicies?: Cache<NetworkPolicy>;
+  /** default/kubernetes's EndpointSlices: the API server's addresses, which runner pods are denied. */
+  apiServerSlices?: Cache<EndpointSlice>;
 }
 
 export type Namespace = Json<k8s.V1Namespace>;
@@ -42,6 +51,7 @@ export function createCaches(
   logger: Logger,
   metrics: Metrics,
   onRecovered: () => void,
+  runnerPolicies = false,
 ): Caches {
   const common = { restartBackoff, logger, metrics, onRecovered, clients };
   const crdPath = (plural: string) => (ns: string | undefined) =>
@@ -84,6 +94,8 @@ export function createCaches(
       metadata: {
         name: ns.metadata?.name,
         labels: ns.metadata?.labels,
+        // A terminating namespace takes no new runner NetworkPolicy.
+        deletionTimestamp: ns.metadata?.deletionTimestamp,
         resourceVersion: ns.metadata?.resourceVersion,
       },
     }),
@@ -101,7 +113,30 @@ export function createCaches(
     trim: trimNodePod,
   });
 
-  return { runs, pods, pools, nodes, namespaces, nodePods };
+  if (!runnerPolicies) return { runs, pods, pools, nodes, namespaces, nodePods };
+  return {
+    runs,
+    pods,
+    pools,
+    nodes,
+    namespaces,
+    nodePods,
+    runnerPolicies: new NamespacedCache<NetworkPolicy>(kc, watchedNamespaces, {
+      ...common,
+      kind: 'NetworkPolicy',
+      path: (ns) =>
+        ns
+          ? `/apis/networking.k8s.io/v1/namespaces/${ns}/networkpolicies`
+          : '/apis/networking.k8s.io/v1/networkpolicies',
+      labelSelector: runnerPolicyLabel,
+    }),
+    apiServerSlices: new Informer<EndpointSlice>(kc, {
+      ...common,
+      kind: 'EndpointSlice',
+      path: '/apis/discovery.k8s.io/v1/namespaces/default/endpointslices',
+      labelSelector: 'kubernetes.io/service-name=kubernetes',
+    }),
+  };
 }
 
 export function startCaches(caches: Caches): void {

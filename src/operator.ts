@@ -21,6 +21,7 @@ import type { Metrics } from './observability/metrics.ts';
 import type { PoolAdmission } from './admission/pool-admission.ts';
 import { setupAdmission } from './controllers/admission.ts';
 import { setupLogArchiveController } from './controllers/log-archive.ts';
+import { setupNetworkPolicyController } from './controllers/network-policy.ts';
 import { setupNodeController } from './controllers/node.ts';
 import { setupNodePoolController } from './controllers/nodepool.ts';
 import { setupPipelineRunController } from './controllers/pipelinerun.ts';
@@ -32,6 +33,7 @@ const controllerSetups = [
   setupNodeController,
   setupNodePoolController,
   setupLogArchiveController,
+  setupNetworkPolicyController,
 ];
 
 const OperatorBase = operatorFramework.default;
@@ -131,6 +133,7 @@ export class FurrowOperator extends OperatorBase {
       log,
       metrics,
       onRecovered,
+      options.runnerNetworkPolicy,
     );
     this.caches = caches;
     const recorder = new EventRecorder(

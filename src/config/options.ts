@@ -3,6 +3,7 @@
 // wrong option is a clear error at start-up, and --help documents exactly what is parsed.
 import type { LogFormat, LogLevel } from '../observability/logger.ts';
 import { OptionsError, convertValue, type ValueSpec } from './option-values.ts';
+import { runnerNetworkPolicyDefinitions } from './runner-network-policy-options.ts';
 
 export { OptionsError };
 
@@ -41,6 +42,12 @@ export interface Options {
   logRetentionMs: number;
   archiveConcurrency: number;
   archiveDeadlineMs: number;
+  /** Keep Furrow's runner NetworkPolicy in every namespace a pool admits runs from (ADR 15). */
+  runnerNetworkPolicy: boolean;
+  runnerEgressDeniedCidrs: string[];
+  runnerDnsNamespace: string;
+  /** key=value labels of the cluster DNS pods. */
+  runnerDnsPodLabels: string[];
 }
 
 interface Definition extends ValueSpec {
@@ -277,6 +284,7 @@ const definitions: Definition[] = [
     default: '5m',
     help: 'how long a pod Furrow deletes (cancel, timeout, retry) waits for its logs to be archived',
   },
+  ...runnerNetworkPolicyDefinitions,
 ];
 
 export interface Parsed {

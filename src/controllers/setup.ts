@@ -15,7 +15,7 @@ import type { Metrics } from '../observability/metrics.ts';
 import type { LogStore } from '../archive/log-store.ts';
 import type { NodePool } from '../resources/types.ts';
 
-export type ControllerName = 'pipelinerun' | 'nodepool' | 'node' | 'log-archive';
+export type ControllerName = 'pipelinerun' | 'nodepool' | 'node' | 'log-archive' | 'network-policy';
 
 /** Queues keys into a controller by name; valid once every setup has run. */
 export interface Enqueuer {

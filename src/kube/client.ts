@@ -127,6 +127,7 @@ export class KubeClients {
   readonly custom: k8s.CustomObjectsApi;
   readonly coordination: k8s.CoordinationV1Api;
   readonly events: k8s.EventsV1Api;
+  readonly networking: k8s.NetworkingV1Api;
   readonly metrics: Metrics;
   private readonly http: InstrumentedHttpLibrary;
 
@@ -145,6 +146,7 @@ export class KubeClients {
     this.custom = new k8s.CustomObjectsApi(configuration);
     this.coordination = new k8s.CoordinationV1Api(configuration);
     this.events = new k8s.EventsV1Api(configuration);
+    this.networking = new k8s.NetworkingV1Api(configuration);
   }
 
   /**

@@ -29,6 +29,9 @@ kube_bin() { printf '%s/%s' "$(bin_dir kubernetes "$KUBE_VERSION")" "$1"; }
 etcd_bin() { printf '%s/etcd' "$(bin_dir etcd "$ETCD_VERSION")"; }
 kwok_bin() { printf '%s/kwok' "$(bin_dir kwok "$KWOK_VERSION")"; }
 versitygw_bin() { printf '%s/versitygw' "$(bin_dir versitygw "$VERSITYGW_VERSION")"; }
+kube_network_policies_bin() {
+  printf '%s/kube-network-policies' "$(bin_dir kube-network-policies "$KUBE_NETWORK_POLICIES_VERSION")"
+}
 tools_dir() { printf '%s/bin/kubectl-layer' "$FURROW_CACHE"; }
 
 # Ports on 127.0.0.1. Chosen away from the defaults so a developer's other cluster doesn't collide.

@@ -168,3 +168,10 @@ there, furrow-api reads them back (the same names for both; ADR 10, ADR 12).
 {{- end }}
 {{- end }}
 {{- end }}
+
+{{/* A map as comma-separated key=value pairs, sorted by key (an operator list option). */}}
+{{- define "furrow.keyValues" -}}
+{{- $pairs := list -}}
+{{- range $k, $v := . }}{{ $pairs = append $pairs (printf "%s=%s" $k $v) }}{{ end -}}
+{{- join "," $pairs -}}
+{{- end }}

@@ -4,7 +4,6 @@ import assert from 'node:assert/strict';
 import { describe, test } from 'node:test';
 import { parseOptions } from '../../../src/config/options.ts';
 import { validateNodePool } from '../../../src/resources/validate.ts';
-import { managedByLabel, managedByValue } from '../../../src/resources/labels.ts';
 import {
   helmTemplate,
   only,
@@ -35,7 +34,9 @@ test('default: one replica, no leader election, the old pod stops before the new
     'ClusterRoleBinding',
     'Deployment',
     'Deployment',
+    'Role', // the operator reads the API server's EndpointSlices in default
     'RoleBinding', // furrow-api reads the front proxy's settings in kube-system
+    'RoleBinding',
     'Secret',
     'Service',
     'Service',
@@ -72,7 +73,7 @@ test('ha: three replicas elect a leader on a Lease in the release namespace, and
     'app.kubernetes.io/name': 'furrow',
     'app.kubernetes.io/instance': releaseName,
   });
-  const role = only(objects('ha'), 'Role');
+  const role = only(objects('ha'), 'Role', 'furrow-leader-election');
   assert.deepEqual(role.rules, [
     { apiGroups: ['coordination.k8s.io'], resources: ['leases'], verbs: ['create'] },
     {
@@ -121,20 +122,6 @@ test('node-pools: NodePools from values are valid, labelled, and kept on uninsta
 
 describe('runner-namespace', () => {
   const ns = () => only(objects('runner-namespace'), 'Namespace', 'ci-runs');
-  interface Peer {
-    ipBlock?: { cidr: string; except?: string[] };
-    namespaceSelector?: { matchLabels: Record<string, string> };
-    podSelector?: { matchLabels: Record<string, string> };
-  }
-  interface PolicySpec {
-    podSelector: { matchLabels: Record<string, string> };
-    policyTypes: string[];
-    ingress: unknown[];
-    egress: { to: Peer[]; ports?: { protocol: string; port: number }[] }[];
-  }
-  const policy = () =>
-    only(objects('runner-namespace'), 'NetworkPolicy') as KubeObject & { spec: PolicySpec };
-
   test('the namespace enforces Pod Security baseline and warns and audits restricted', () => {
     const labels = ns().metadata.labels ?? {};
     assert.equal(labels['pod-security.kubernetes.io/enforce'], 'baseline');
@@ -143,69 +130,12 @@ describe('runner-namespace', () => {
     assert.equal(labels['furrow.dev/runs'], 'true');
   });
 
-  test('the namespace and its policy survive helm uninstall (the runs in it must)', () => {
+  test('the namespace survives helm uninstall (the runs in it must)', () => {
     assert.equal(ns().metadata.annotations?.['helm.sh/resource-policy'], 'keep');
-    assert.equal(policy().metadata.annotations?.['helm.sh/resource-policy'], 'keep');
   });
 
-  test('the NetworkPolicy selects runner pods, denies ingress, and limits egress', () => {
-    const spec = policy().spec;
-    assert.equal(policy().metadata.namespace, 'ci-runs');
-    assert.deepEqual(spec.podSelector, { matchLabels: { [managedByLabel]: managedByValue } });
-    assert.deepEqual(spec.policyTypes, ['Ingress', 'Egress']);
-    assert.deepEqual(spec.ingress, [], 'nothing may connect to runner pods');
-    assert.equal(spec.egress.length, 2);
-  });
-
-  test('egress reaches the internet but not the metadata service, pods, Services or denied ranges', () => {
-    const [internet] = policy().spec.egress;
-    assert.equal(internet?.ports, undefined, 'every port of the internet');
-    assert.deepEqual(internet?.to, [
-      {
-        ipBlock: {
-          cidr: '0.0.0.0/0',
-          except: ['169.254.169.254/32', '172.20.0.0/16', '172.21.0.0/16', '10.0.0.0/8', '192.168.0.0/16'],
-        },
-      },
-    ]);
-  });
-
-  test('DNS goes only to the cluster DNS pods, port 53 over UDP and TCP', () => {
-    const dns = policy().spec.egress[1];
-    assert.deepEqual(dns?.to, [
-      {
-        namespaceSelector: { matchLabels: { 'kubernetes.io/metadata.name': 'kube-system' } },
-        podSelector: { matchLabels: { 'k8s-app': 'kube-dns' } },
-      },
-    ]);
-    assert.deepEqual(dns.ports, [
-      { protocol: 'UDP', port: 53 },
-      { protocol: 'TCP', port: 53 },
-    ]);
-  });
-
-  test('the default pod and Service ranges are kubeadm’s', () => {
-    const spec = parseManifest(helmTemplate(['--set', 'runnerNamespace.create=true'])).find(
-      (o) => o.kind === 'NetworkPolicy',
-    ) as KubeObject & { spec: PolicySpec };
-    assert.deepEqual(spec.spec.egress[0]?.to[0]?.ipBlock?.except, [
-      '169.254.169.254/32',
-      '10.244.0.0/16',
-      '10.96.0.0/12',
-    ]);
-  });
-
-  test('no NetworkPolicy when it is turned off', () => {
-    const off = parseManifest(
-      helmTemplate([
-        '--set',
-        'runnerNamespace.create=true',
-        '--set',
-        'runnerNamespace.networkPolicy.enabled=false',
-      ]),
-    );
-    assert.equal(off.filter((o) => o.kind === 'NetworkPolicy').length, 0);
-    only(off, 'Namespace');
+  test('the chart renders no NetworkPolicy: the operator keeps it (runner-network.test.ts)', () => {
+    assert.equal(objects('runner-namespace').filter((o) => o.kind === 'NetworkPolicy').length, 0);
   });
 });
 

@@ -45,13 +45,14 @@ describe('every variant', () => {
         'ValidatingAdmissionPolicy',
         'ValidatingAdmissionPolicyBinding',
       ]);
-      const runnerKinds = new Set(['NetworkPolicy']);
       for (const o of objects(variant)) {
         const where = `${o.kind} ${o.metadata.name}`;
         if (clusterScoped.has(o.kind)) assert.equal(o.metadata.namespace, undefined, where);
         else if (o.kind === 'RoleBinding' && o.metadata.name === 'furrow-api-auth-reader')
           assert.equal(o.metadata.namespace, 'kube-system', where); // the front proxy's settings live there
-        else if (!runnerKinds.has(o.kind)) assert.equal(o.metadata.namespace, releaseNamespace, where);
+        else if (o.metadata.name === 'furrow-kubernetes-endpoints')
+          assert.equal(o.metadata.namespace, 'default', where); // the kubernetes Service's EndpointSlices
+        else assert.equal(o.metadata.namespace, releaseNamespace, where);
         assert.equal(o.metadata.labels?.['app.kubernetes.io/instance'], releaseName, where);
         assert.equal(o.metadata.labels?.['app.kubernetes.io/managed-by'], 'Helm', where);
       }
@@ -70,7 +71,7 @@ describe('every variant', () => {
       assert.equal(options.metricsPort, container.ports.find((p) => p.name === 'metrics')?.containerPort);
       if (options.leaderElect) {
         assert.equal(options.leaseNamespace, releaseNamespace, 'the Lease lives in the release namespace');
-        const role = only(objects(variant), 'Role');
+        const role = only(objects(variant), 'Role', 'furrow-leader-election');
         assert.equal(role.metadata.namespace, releaseNamespace);
         const rules = role.rules as { resourceNames?: string[]; verbs: string[] }[];
         assert.deepEqual(
@@ -79,7 +80,12 @@ describe('every variant', () => {
           'the Role names the Lease the operator uses',
         );
       } else {
-        assert.equal(objects(variant).filter((o) => o.kind === 'Role').length, 0, 'no Lease access needed');
+        assert.equal(
+          objects(variant).filter((o) => o.kind === 'Role' && o.metadata.namespace === releaseNamespace)
+            .length,
+          0,
+          'no Lease access needed',
+        );
       }
     });
 
@@ -124,6 +130,8 @@ describe('every variant', () => {
         'core/nodes': ['list', 'patch', 'watch'],
         'core/namespaces': ['list', 'watch'],
         'events.k8s.io/events': ['create', 'patch'],
+        // The runner NetworkPolicies (ADR 15), on by default in every variant.
+        'networking.k8s.io/networkpolicies': ['create', 'delete', 'get', 'list', 'update', 'watch'],
       };
       if (variant === 'configured') expected['furrow.dev/pipelineruns/finalizers'] = ['update'];
       assert.deepEqual(Object.fromEntries(grants), expected);

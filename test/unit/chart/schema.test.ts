@@ -29,13 +29,13 @@ const cases: { set: string[]; names: RegExp; says: RegExp }[] = [
     says: /want null or boolean/,
   },
   {
-    set: ['runnerNamespace.networkPolicy.podCIDR=10.0.0.0/33'],
-    names: /'\/runnerNamespace\/networkPolicy\/podCIDR'/,
+    set: ['runnerNetworkPolicy.podCIDR=10.0.0.0/33'],
+    names: /'\/runnerNetworkPolicy\/podCIDR'/,
     says: /does not match pattern/,
   },
   {
-    set: ['runnerNamespace.networkPolicy.serviceCIDR=fd00::/108'],
-    names: /'\/runnerNamespace\/networkPolicy\/serviceCIDR'/,
+    set: ['runnerNetworkPolicy.serviceCIDR=fd00::/108'],
+    names: /'\/runnerNetworkPolicy\/serviceCIDR'/,
     says: /does not match pattern/,
   },
   {
