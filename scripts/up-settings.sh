@@ -43,4 +43,5 @@ stop_process() {
 stop_operator() {
   stop_process "the operator" "$state/operator.pid" "$repo/src/main.ts"
   stop_process furrow-api "$state/furrow-api.pid" "$repo/src/api/main.ts"
+  stop_process "the port-forward to furrow-api" "$state/port-forward.pid" port-forward
 }
