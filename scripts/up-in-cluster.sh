@@ -32,24 +32,15 @@ start_api_port_forward() {
   service=$(kubectl get apiservice v1alpha1.api.furrow.dev -o jsonpath='{.spec.service.name}')
   port=$(kubectl get service "$service" -n "$namespace" -o jsonpath='{.spec.ports[0].port}')
   # The local controller-manager runs no endpointslice controller: the API server's aggregator
-  # finds furrow-api's pod through a slice written here (a restarted pod needs `make up` again).
+  # finds furrow-api's pod through the endpoints written here (a restarted pod needs `make up`
+  # again).
   local ip target
   ip=$(kubectl get pods -n "$namespace" -l "app.kubernetes.io/instance=$release,app.kubernetes.io/component=api" \
     -o jsonpath='{.items[0].status.podIP}')
   target=$(kubectl get pods -n "$namespace" -l "app.kubernetes.io/instance=$release,app.kubernetes.io/component=api" \
     -o jsonpath='{.items[0].spec.containers[0].ports[0].containerPort}')
   [ -n "$ip" ] || die "furrow-api's pod has no IP: kubectl get pods -n $namespace"
-  kubectl apply -f - >/dev/null <<YAML
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: $service-make-up
-  namespace: $namespace
-  labels: {kubernetes.io/service-name: $service, endpointslice.kubernetes.io/managed-by: make-up.furrow.dev}
-addressType: IPv4
-endpoints: [{addresses: ["$ip"], conditions: {ready: true}}]
-ports: [{name: https, port: $target, protocol: TCP}]
-YAML
+  api_endpoints "$service" "$ip" "$target"
   if ! kubectl wait --for condition=Available --timeout=60s apiservice/v1alpha1.api.furrow.dev >/dev/null 2>&1; then
     die "furrow-api's APIService is not Available after 60 s: kubectl logs deployment/$service -n $namespace"
   fi

@@ -239,22 +239,7 @@ elif [ $simulated = 1 ]; then
         >>"$state/furrow-api.log" 2>&1 </dev/null
     ) &
     echo $! >"$state/furrow-api.pid"
-    kubectl apply -f - >/dev/null <<YAML
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: $api_service-make-up
-  namespace: $namespace
-  labels: {kubernetes.io/service-name: $api_service, endpointslice.kubernetes.io/managed-by: make-up.furrow.dev}
-addressType: IPv4
-endpoints: [{addresses: ["$host"], conditions: {ready: true}}]
-ports: [{name: https, port: $api_port, protocol: TCP}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: $api_service, namespace: $namespace}
-subsets: [{addresses: [{ip: "$host"}], ports: [{name: https, port: $api_port}]}]
-YAML
+    api_endpoints "$api_service" "$host" "$api_port"
     if ! kubectl wait --for condition=Available --timeout=60s apiservice/v1alpha1.api.furrow.dev >/dev/null 2>&1; then
       tail -n 20 "$state/furrow-api.log" >&2
       die "furrow-api's APIService is not Available after 60 s; its log is $state/furrow-api.log"
