@@ -43,4 +43,28 @@ stop_process() {
 stop_operator() {
   stop_process "the operator" "$state/operator.pid" "$repo/src/main.ts"
   stop_process furrow-api "$state/furrow-api.pid" "$repo/src/api/main.ts"
+  stop_process "the port-forward to furrow-api" "$state/port-forward.pid" port-forward
+}
+
+# api_endpoints SERVICE ADDRESS PORT: where the API server's aggregator finds furrow-api when
+# make up runs it (a process on the host's address, or a pod whose IP the local cluster's
+# controller-manager, which runs no endpoint controllers, would not publish): an EndpointSlice
+# and the older Endpoints.
+api_endpoints() {
+  kubectl apply -f - >/dev/null <<YAML
+apiVersion: discovery.k8s.io/v1
+kind: EndpointSlice
+metadata:
+  name: $1-make-up
+  namespace: $namespace
+  labels: {kubernetes.io/service-name: $1, endpointslice.kubernetes.io/managed-by: make-up.furrow.dev}
+addressType: IPv4
+endpoints: [{addresses: ["$2"], conditions: {ready: true}}]
+ports: [{name: https, port: $3, protocol: TCP}]
+---
+apiVersion: v1
+kind: Endpoints
+metadata: {name: $1, namespace: $namespace}
+subsets: [{addresses: [{ip: "$2"}], ports: [{name: https, port: $3}]}]
+YAML
 }

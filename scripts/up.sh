@@ -5,7 +5,11 @@
 #     otherwise the local cluster (test/cluster/up.sh), reused when it runs already.
 #  2. Furrow's CRDs, then the Helm chart: release furrow in namespace furrow-system, with the
 #     runner namespace furrow-runs, the one namespace whose PipelineRuns the operator runs.
-#     - Simulated nodes (the local cluster: kwok runs no image): the chart with replicas 0, and
+#     - The local cluster with its real node Ready (the default where the machine can run it,
+#       ADR 16): the chart's Deployments run the operator and furrow-api on the real node, from
+#       the image built without Docker (scripts/up-in-cluster.sh); furrow-api answers on
+#       127.0.0.1:8088 through kubectl port-forward. The demo's runs use simulated nodes.
+#     - Otherwise, simulated nodes (the local cluster: kwok runs no image): the chart with replicas 0, and
 #       the operator here, as a background process with a token of the chart's ServiceAccount
 #       and the settings of the chart's Deployment: exactly the chart's permissions. Two
 #       simulated nodes of its own (demo-0, demo-1) keep the demo off the nodes tests use.
@@ -19,6 +23,8 @@
 set -euo pipefail
 # shellcheck source=up-settings.sh
 source "$(dirname "$0")/up-settings.sh"
+# shellcheck source=up-in-cluster.sh
+source "$(dirname "$0")/up-in-cluster.sh"
 start=$SECONDS
 
 # 1. The cluster. A second `make up` keeps knowing that the first one started it.
@@ -50,6 +56,9 @@ if [ $cluster = external ] && kubectl get nodes \
   -o jsonpath='{range .items[*]}{.metadata.annotations.kwok\.x-k8s\.io/node}{"\n"}{end}' | grep -qvx fake; then
   simulated=0
 fi
+# The operator in the cluster's own pods where the local cluster's real node can run them.
+in_cluster=0
+if [ $cluster = local ] && real_node_ready; then in_cluster=1; fi
 # The pool is named peasant, as the examples' runs expect. On the local cluster it selects two
 # nodes of its own: the peasant nodes there are the tests' (make test may run beside make up).
 pool=${pool:-peasant}
@@ -62,7 +71,7 @@ else
 fi
 
 # What down.sh needs to undo all this, written before anything can fail half-way.
-for var in KUBECONFIG cluster started_cluster simulated release namespace runs_namespace pool \
+for var in KUBECONFIG cluster started_cluster simulated in_cluster release namespace runs_namespace pool \
   node_class created_nodes; do
   printf '%s=%q\n' "$var" "${!var}"
 done >"$state/settings"
@@ -83,11 +92,14 @@ kubectl wait --for condition=Established --timeout=30s -f "$repo/crds/" >/dev/nu
 helm_args=(upgrade --install "$release" "$repo/helm/furrow" -n "$namespace" --create-namespace
   --set runnerNamespace.create=true --set "runnerNamespace.name=$runs_namespace"
   --set "namespaces={$runs_namespace}" --wait --timeout 5m)
-if [ $simulated = 1 ]; then
+pki=$cluster_dir/pki
+if [ $in_cluster = 1 ]; then
+  # furrow-api's pod serves the certificate the chart generates for its Service.
+  in_cluster_helm_args
+elif [ $simulated = 1 ]; then
   # No pod; the Role for the leader election Lease is kept for the process below.
   helm_args+=(--set replicas=0 --set leaderElection.enabled=true --set api.replicas=0)
   # furrow-api runs here too (below), serving the local cluster's certificate (test/cluster/pki.sh).
-  pki=$cluster_dir/pki
   if [ $cluster = local ] && [ -f "$pki/furrow-api.crt" ]; then
     helm_args+=(--set-file "api.tls.cert=$pki/furrow-api.crt" --set-file "api.tls.key=$pki/furrow-api.key"
       --set-file "api.tls.caBundle=$pki/ca.crt")
@@ -113,6 +125,9 @@ store_credentials=
 if [ $cluster = local ] && [ -f "$store_dir/settings.env" ] && [ -f "$store_dir/credentials" ]; then
   store_endpoint=$(sed -n 's/^FURROW_OBJECT_STORE_ENDPOINT=//p' "$store_dir/settings.env")
   store_bucket=$(sed -n 's/^FURROW_OBJECT_STORE_BUCKET=//p' "$store_dir/settings.env")
+  # Pods reach it on the real node's address, not loopback.
+  pod_endpoint=$(sed -n 's/^FURROW_OBJECT_STORE_POD_ENDPOINT=//p' "$store_dir/settings.env")
+  [ $in_cluster = 0 ] || [ -z "$pod_endpoint" ] || store_endpoint=$pod_endpoint
   log "object store: $store_endpoint, bucket $store_bucket (Secret $namespace/furrow-object-store)"
   kubectl create namespace "$namespace" --dry-run=client -o yaml | kubectl apply -f - >/dev/null
   kubectl create secret generic furrow-object-store -n "$namespace" --from-env-file="$store_dir/credentials" \
@@ -150,7 +165,9 @@ YAML
   )
 }
 
-if [ $simulated = 1 ]; then
+if [ $in_cluster = 1 ]; then
+  start_api_port_forward
+elif [ $simulated = 1 ]; then
   deployment=$(kubectl get deployment -n "$namespace" -l "app.kubernetes.io/instance=$release,app.kubernetes.io/component!=api" \
     -o jsonpath='{.items[0].metadata.name}')
   account=$(kubectl get deployment "$deployment" -n "$namespace" \
@@ -222,22 +239,7 @@ if [ $simulated = 1 ]; then
         >>"$state/furrow-api.log" 2>&1 </dev/null
     ) &
     echo $! >"$state/furrow-api.pid"
-    kubectl apply -f - >/dev/null <<YAML
-apiVersion: discovery.k8s.io/v1
-kind: EndpointSlice
-metadata:
-  name: $api_service-make-up
-  namespace: $namespace
-  labels: {kubernetes.io/service-name: $api_service, endpointslice.kubernetes.io/managed-by: make-up.furrow.dev}
-addressType: IPv4
-endpoints: [{addresses: ["$host"], conditions: {ready: true}}]
-ports: [{name: https, port: $api_port, protocol: TCP}]
----
-apiVersion: v1
-kind: Endpoints
-metadata: {name: $api_service, namespace: $namespace}
-subsets: [{addresses: [{ip: "$host"}], ports: [{name: https, port: $api_port}]}]
-YAML
+    api_endpoints "$api_service" "$host" "$api_port"
     if ! kubectl wait --for condition=Available --timeout=60s apiservice/v1alpha1.api.furrow.dev >/dev/null 2>&1; then
       tail -n 20 "$state/furrow-api.log" >&2
       die "furrow-api's APIService is not Available after 60 s; its log is $state/furrow-api.log"
@@ -275,7 +277,7 @@ kill $watcher 2>/dev/null || true
 wait $watcher 2>/dev/null || true
 
 operator_log="kubectl logs deployment/$release -n $namespace"
-[ $simulated = 0 ] || operator_log="tail -f ${state#"$repo"/}/operator.log"
+[ $simulated = 0 ] || [ $in_cluster = 1 ] || operator_log="tail -f ${state#"$repo"/}/operator.log"
 case $phase in
 Succeeded) ;;
 '' | Queued | Pending | Running)
@@ -300,6 +302,7 @@ if [ $simulated = 1 ]; then
 else
   echo "  kubectl furrow logs $run -n $runs_namespace   # what its steps printed (bin/kubectl-furrow)"
 fi
+[ $in_cluster = 0 ] || echo "  kubectl get pods -n $namespace -o wide   # the operator and furrow-api, on the real node"
 [ $simulated = 0 ] || [ ! -f "$state/furrow-api.pid" ] ||
   echo "  tail -f ${state#"$repo"/}/furrow-api.log   # furrow-api (https://127.0.0.1:$api_port, behind the API server as api.furrow.dev)"
 cat <<EOF

@@ -58,6 +58,9 @@ test('make up on the running local cluster ends with a succeeded PipelineRun, ag
     FURROW_UP_HEALTH_PORT: String(await freePort()),
     FURROW_UP_METRICS_PORT: String(await freePort()),
     FURROW_UP_HELM_ARGS: '',
+    // The process path (make up's fallback without a real node); test/e2e/chart-pod.test.ts runs
+    // the chart's pods, and .ci/run's own `make up` takes the in-cluster path (ADR 16).
+    FURROW_UP_IN_CLUSTER: '0',
   };
   const script = async (name: string) => {
     const started = Date.now();

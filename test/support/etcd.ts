@@ -40,6 +40,17 @@ export async function etcdDelete(key: string): Promise<number> {
   return Number(r.deleted ?? 0);
 }
 
+/** Deletes every key under `prefix` (a test's bulk-written objects); returns how many. */
+export async function etcdDeletePrefix(prefix: string): Promise<number> {
+  const end = Buffer.from(prefix);
+  end[end.length - 1] = (end[end.length - 1] ?? 0) + 1;
+  const r = await call<{ deleted?: string }>('kv/deleterange', {
+    key: b64(prefix),
+    range_end: end.toString('base64'),
+  });
+  return Number(r.deleted ?? 0);
+}
+
 export async function etcdRevision(): Promise<number> {
   const r = await call<RangeResponse>('kv/range', { key: b64('/'), count_only: true });
   return Number(r.header.revision);

@@ -91,6 +91,7 @@ for h in /sys/fs/cgroup/ /sys/fs/cgroup/*/; do
   find "$h${RN_CGROUP_ROOT#/}" -depth -type d -exec rmdir {} + 2>/dev/null ||
     log "warning: could not remove cgroup $h${RN_CGROUP_ROOT#/}"
 done
+"$REAL_NODE_SCRIPTS/apiserver-route.sh" delete
 if [ -e "/sys/class/net/$RN_BRIDGE" ]; then ip link del "$RN_BRIDGE"; fi
 # libcni's cache of each sandbox's results (ours and the loopback's).
 rm -f /var/lib/cni/results/"$RN_CNI_NETWORK"-*

@@ -51,6 +51,8 @@ REAL_NODE_PACKAGES=(
   # Not for the node: the end-to-end tests' SSH git server (sshd on the node's address).
   /usr/sbin/sshd:openssh-server
   /usr/sbin/ip:iproute2
+  # The route from pods to the API server (apiserver-route.sh).
+  /usr/sbin/iptables:iptables
 )
 
 ctr_k8s() { ctr --address "$CONTAINERD_SOCK" --namespace k8s.io "$@"; }

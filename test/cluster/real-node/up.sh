@@ -50,6 +50,8 @@ wait_for() {
 ip link add name "$RN_BRIDGE" type bridge
 ip addr add "$NODE_IP/${RN_SUBNET#*/}" dev "$RN_BRIDGE"
 ip link set "$RN_BRIDGE" up
+# In-cluster clients (the chart's operator pod) reach the API server as the kubernetes Service.
+"$REAL_NODE_SCRIPTS/apiserver-route.sh" add
 mkdir -p "$RN_DIR/cni"
 cat >"$RN_DIR/cni/10-furrow.conflist" <<JSON
 {
