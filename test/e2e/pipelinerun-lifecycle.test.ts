@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { furrowEnv, sim } from '../support/env.ts';
-import { core, waitFor } from '../support/kube.ts';
+import { core, statusCode, waitFor } from '../support/kube.ts';
 import { testImage } from '../support/images.ts';
 import type { PipelineRunSpec } from '../../src/resources/types.ts';
 
@@ -240,14 +240,23 @@ test('a pod that cannot be scheduled within the pool’s pendingTimeout, for a c
   // A taint someone else put on every node of the pool, which runner pods don't tolerate: not
   // a matter of room, so admission lets the run in and the scheduler refuses its pod. (A pod
   // too big for any node is refused before it gets a pod: capacity.test.ts.)
+  // Read and replace, again on a 409: the operator (the pool's own taint and label) and kwok
+  // (node status) write these nodes at any moment.
   for (const name of env.nodeNames) {
-    const node = await core().readNode({ name });
-    node.spec ??= {};
-    node.spec.taints = [
-      ...(node.spec.taints ?? []),
-      { key: 'e2e.furrow.dev/maintenance', effect: 'NoSchedule' },
-    ];
-    await core().replaceNode({ name, body: node });
+    for (let tries = 1; ; tries++) {
+      const node = await core().readNode({ name });
+      node.spec ??= {};
+      node.spec.taints = [
+        ...(node.spec.taints ?? []),
+        { key: 'e2e.furrow.dev/maintenance', effect: 'NoSchedule' },
+      ];
+      try {
+        await core().replaceNode({ name, body: node });
+        break;
+      } catch (err) {
+        if (statusCode(err) !== 409 || tries >= 10) throw err;
+      }
+    }
   }
   await env.createRun('untolerated', threeSteps());
   const pending = await env.waitForPhase('untolerated', 'Pending');
