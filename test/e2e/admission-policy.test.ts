@@ -159,6 +159,10 @@ test('the chart’s admission policy refuses stray pods tolerating a pool taint 
     'templates/serviceaccount.yaml',
     '--show-only',
     'templates/rbac.yaml',
+    // The runner NetworkPolicy's read of the API server's EndpointSlices (ADR 15): without it
+    // the operator's caches never sync and it never becomes ready.
+    '--show-only',
+    'templates/runner-network-policy-rbac.yaml',
     '--set',
     `admissionPolicy.allowedNamespaces={${env.namespace}}`,
     '--set',
