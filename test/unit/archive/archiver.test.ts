@@ -11,7 +11,7 @@ import { silentLogger } from '../../../src/observability/logger.ts';
 import { Metrics } from '../../../src/observability/metrics.ts';
 import { logsFinalizer } from '../../../src/resources/api.ts';
 import type { AttemptManifest } from '../../../src/resources/logs/keys.ts';
-import { MemoryObjectStore } from '../../support/memory-object-store.ts';
+import { MemoryStore } from '../../support/memory-store.ts';
 
 function runnerPod(name: string, uid = `uid-${name}`): Pod {
   return {
@@ -46,7 +46,7 @@ function runnerPod(name: string, uid = `uid-${name}`): Pod {
 const classify = (err: unknown): StoreFailure => ({ kind: 'unavailable', message: String(err) });
 
 function setup(logs: PodLogSource, concurrency = 2) {
-  const store = new MemoryObjectStore();
+  const store = new MemoryStore();
   const done: string[] = [];
   let resolveDone: () => void = () => undefined;
   const archiver = new LogArchiver({
@@ -116,7 +116,9 @@ test('every container in order, byte for byte, then the manifest; a never-starte
     'the manifest is written last',
   );
   assert.deepEqual(store.objects.get(`${prefix}02-test.log`)?.body, awkward);
-  const manifest = JSON.parse(store.text(`${prefix}manifest.json`) ?? '') as AttemptManifest;
+  const manifest = JSON.parse(
+    store.objects.get(`${prefix}manifest.json`)?.body.toString() ?? '',
+  ) as AttemptManifest;
   assert.equal(manifest.containers.length, 4);
   const test3 = manifest.containers[2];
   assert.equal(test3?.bytes, awkward.length);
@@ -150,7 +152,7 @@ test('a store that is down: failure kept, counted up on each try; archived once 
   const { store, archiver, ended } = setup({
     open: () => Promise.resolve(Readable.from([Buffer.from('x\n')])),
   });
-  store.failure = new Error('connect ECONNREFUSED');
+  store.fail = new Error('connect ECONNREFUSED');
   const pod = runnerPod('app');
   archiver.start(pod);
   await ended(1);
@@ -160,7 +162,7 @@ test('a store that is down: failure kept, counted up on each try; archived once 
   assert.ok(typeof state === 'object');
   assert.equal(state.failures, 2);
   assert.equal(state.kind, 'unavailable');
-  store.failure = undefined;
+  store.fail = undefined;
   archiver.start(pod);
   await ended(3);
   assert.equal(archiver.state('uid-app'), 'archived');
